@@ -1,0 +1,240 @@
+/**
+ * The bus: one NATS connection per process, the JetStream streams, and the publish and
+ * consume operations the services use. The connection reconnects forever (with backoff
+ * and jitter), so a restarted NATS server is survived; publishes fail fast while it is
+ * away and the callers retry them (message ids make retries idempotent).
+ */
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { CheckJob, CheckResult, Mode } from '@tdm/core';
+import { encodeJob, encodeResult } from './codec.js';
+import { BusPublishError } from './errors.js';
+import { PullJobConsumer, type ConsumeJobsOptions, type JobConsumer, type JobHandler } from './job-consumer.js';
+import { errorField, silentLogger, type BusLogger } from './logger.js';
+import { PullResultConsumer, type ConsumeResultsOptions, type ResultBatchHandler, type ResultConsumer } from './result-consumer.js';
+import { ensureStreams, resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from './streams.js';
+import { CHECKS_STREAM, MODES, RESULTS_CONSUMER, RESULTS_STREAM, RESULTS_SUBJECT, jobConsumerName, jobSubject } from './subjects.js';
+import { settlesWithin } from './wait.js';
+
+export interface BusOptions extends StreamOptions {
+  /** NATS server URLs (`nats://host:port`). */
+  servers: string[];
+  /** Connection name, shown by the server's monitoring (e.g. `tdm-crawler-<workerId>`). */
+  name: string;
+  logger?: BusLogger;
+  /**
+   * Publishes awaiting their ack at most in publishJobs(): enough to pipeline (about 4×
+   * the rate of one-at-a-time), few enough not to flood the server.
+   * @default 1000
+   */
+  publishWindow?: number;
+  /** Timeout of one publish ack and of JetStream API calls. @default 10_000 */
+  requestTimeoutMs?: number;
+  /**
+   * Keep trying when no server answers at start (instead of failing connectBus()).
+   * @default false
+   */
+  waitOnFirstConnect?: boolean;
+  /** Create or update the streams and consumers on connect. @default true */
+  ensureStreams?: boolean;
+}
+
+/** Messages waiting for one durable consumer (not yet delivered plus delivered but unacked). */
+export interface ConsumerPending {
+  stream: string;
+  consumer: string;
+  pending: number;
+}
+
+export interface Bus {
+  /** Creates or updates streams and consumers (idempotent, safe from several processes). */
+  ensureStreams(): Promise<void>;
+  /**
+   * Publishes jobs on `tdm.checks.<mode>` with msg id = jobId (a republished job is dropped
+   * by the duplicate window), pipelined. Resolves when every ack arrived; rejects with a
+   * BusPublishError if any failed (then retry the whole batch: the duplicates are dropped).
+   */
+  publishJobs(jobs: CheckJob[]): Promise<void>;
+  /** Publishes one result on `tdm.results` with msg id = jobId and waits for its ack. */
+  publishResult(result: CheckResult): Promise<void>;
+  /** Pulls jobs of one mode through the durable `tdm-crawler-<mode>` consumer. */
+  consumeJobs(mode: Mode, options: ConsumeJobsOptions, handler: JobHandler): JobConsumer;
+  /** Pulls results in batches through the durable `tdm-results` consumer. */
+  consumeResults(options: ConsumeResultsOptions, handler: ResultBatchHandler): ResultConsumer;
+  /** Jobs held by the TDM_CHECKS stream (queued or in flight): the scheduler's backpressure signal. */
+  pendingJobs(): Promise<number>;
+  /** Pending counts of every durable consumer, for the `consumerPending` metric. */
+  consumerPending(): Promise<ConsumerPending[]>;
+  /** True while connected to a server. */
+  readonly connected: boolean;
+  /** Stops the consumers still running (no grace), drains the connection and closes it. */
+  close(): Promise<void>;
+}
+
+class NatsBus implements Bus {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #options: ResolvedStreamOptions;
+  readonly #logger: BusLogger;
+  readonly #publishWindow: number;
+  readonly #timeoutMs: number;
+  readonly #consumers = new Set<PullJobConsumer | PullResultConsumer>();
+  #connected = true;
+
+  constructor(nc: NatsConnection, jsm: JetStreamManager, options: BusOptions, logger: BusLogger) {
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#js = jetstream(nc, { timeout: this.#timeoutMs });
+    this.#options = resolveStreamOptions(options);
+    this.#logger = logger;
+    this.#publishWindow = Math.max(1, options.publishWindow ?? 1000);
+    void this.#watchStatus();
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      switch (status.type) {
+        case 'disconnect':
+          this.#connected = false;
+          this.#logger.warn({ server: status.server }, 'NATS disconnected; reconnecting');
+          break;
+        case 'reconnect':
+          this.#connected = true;
+          this.#logger.info({ server: status.server }, 'NATS reconnected');
+          break;
+        case 'error':
+          this.#logger.warn({ err: errorField(status.error) }, 'NATS error');
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  async ensureStreams(): Promise<void> {
+    await ensureStreams(this.#jsm, this.#options, this.#logger);
+  }
+
+  async publishJobs(jobs: CheckJob[]): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    const failures: unknown[] = [];
+    for (const job of jobs) {
+      if (failures.length > 0) break;
+      // Encode first: a bad job throws here, before anything of the batch is awaited.
+      const data = encodeJob(job);
+      if (inFlight.size >= this.#publishWindow) await Promise.race(inFlight);
+      const publish: Promise<void> = this.#js
+        .publish(jobSubject(job.mode), data, { msgID: job.jobId, timeout: this.#timeoutMs })
+        .then(
+          (ack) => {
+            const wrongStream = this.#checkAck(ack, CHECKS_STREAM);
+            if (wrongStream) failures.push(wrongStream);
+          },
+          (error: unknown) => {
+            failures.push(error);
+          },
+        )
+        .finally(() => inFlight.delete(publish));
+      inFlight.add(publish);
+    }
+    await Promise.all(inFlight);
+    if (failures.length > 0) {
+      throw new BusPublishError(`publishing jobs failed: ${errorField(failures[0]).message}`, failures.length, { cause: failures[0] });
+    }
+  }
+
+  async publishResult(result: CheckResult): Promise<void> {
+    let ack: PubAck;
+    try {
+      ack = await this.#js.publish(RESULTS_SUBJECT, encodeResult(result), { msgID: result.jobId, timeout: this.#timeoutMs });
+    } catch (error) {
+      throw new BusPublishError(`publishing result ${result.jobId} failed: ${errorField(error).message}`, 1, { cause: error });
+    }
+    const wrongStream = this.#checkAck(ack, RESULTS_STREAM);
+    if (wrongStream) throw wrongStream;
+  }
+
+  /** A subject captured by another stream would silently bypass ours: report it loudly. */
+  #checkAck(ack: PubAck, stream: string): BusPublishError | null {
+    return ack.stream === stream ? null : new BusPublishError(`message stored in stream ${ack.stream}, expected ${stream}`, 1);
+  }
+
+  consumeJobs(mode: Mode, options: ConsumeJobsOptions, handler: JobHandler): JobConsumer {
+    const consumer = new PullJobConsumer(this.#js, mode, options, handler, this.#logger);
+    this.#consumers.add(consumer);
+    const untrack = (): boolean => this.#consumers.delete(consumer);
+    return {
+      get inFlight() {
+        return consumer.inFlight;
+      },
+      stop: async (graceMs) => {
+        await consumer.stop(graceMs).finally(untrack);
+      },
+    };
+  }
+
+  consumeResults(options: ConsumeResultsOptions, handler: ResultBatchHandler): ResultConsumer {
+    const consumer = new PullResultConsumer(this.#nc, this.#js, options, handler, this.#logger, this.#options.resultAckWaitMs);
+    this.#consumers.add(consumer);
+    const untrack = (): boolean => this.#consumers.delete(consumer);
+    return {
+      stop: async (graceMs) => {
+        await consumer.stop(graceMs).finally(untrack);
+      },
+    };
+  }
+
+  async pendingJobs(): Promise<number> {
+    const info = await this.#jsm.streams.info(CHECKS_STREAM);
+    return info.state.messages;
+  }
+
+  async consumerPending(): Promise<ConsumerPending[]> {
+    const names: Array<[string, string]> = [
+      ...MODES.map((mode): [string, string] => [CHECKS_STREAM, jobConsumerName(mode)]),
+      [RESULTS_STREAM, RESULTS_CONSUMER],
+    ];
+    return await Promise.all(
+      names.map(async ([stream, consumer]) => {
+        const info = await this.#jsm.consumers.info(stream, consumer);
+        return { stream, consumer, pending: info.num_pending + info.num_ack_pending };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#consumers].map((consumer) => consumer.stop(0)));
+    if (this.#nc.isClosed()) return;
+    // Drain flushes our acks and publishes; a server that is gone must not hang the exit.
+    if (!(await settlesWithin(this.#nc.drain(), 10_000))) await this.#nc.close();
+  }
+}
+
+/** Connects to NATS (reconnecting forever) and, unless told not to, ensures the streams. */
+export async function connectBus(options: BusOptions): Promise<Bus> {
+  const logger = options.logger ?? silentLogger;
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 500,
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+  });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 10_000 });
+    const bus = new NatsBus(nc, jsm, options, logger);
+    if (options.ensureStreams ?? true) await bus.ensureStreams();
+    logger.info({ servers: options.servers, name: options.name }, 'bus connected');
+    return bus;
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}

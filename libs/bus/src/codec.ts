@@ -1,0 +1,185 @@
+/**
+ * JSON codec with shape validation. Anything can be published on a subject (a bug, an
+ * old version, a hostile client), so a decoded message is checked field by field before
+ * a worker trusts it; a bad one becomes a BusDecodeError, never a crash deeper down.
+ */
+import {
+  ERROR_REASONS,
+  OFFLINE_REASONS,
+  type CheckJob,
+  type CheckResult,
+  type ExpectedHashes,
+  type Mode,
+  type Outcome,
+  type Reason,
+  type RedirectHop,
+} from '@tdm/core';
+import { BusDecodeError } from './errors.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Larger messages are refused before JSON.parse (the stream's own limit is similar). */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+const MAX_STRING = 16 * 1024;
+const MAX_REDIRECTS = 100;
+
+const REASONS: ReadonlySet<string> = new Set<string>([...OFFLINE_REASONS, ...ERROR_REASONS]);
+const OUTCOMES: ReadonlySet<string> = new Set<Outcome>(['online', 'offline', 'error']);
+const MODES: ReadonlySet<string> = new Set<Mode>(['http', 'browser']);
+const HASH_LENGTHS = { sha256: 64, sha1: 40, md5: 32 } as const;
+/** `type/subtype` as the store records it (lower-case RFC 9110 tokens, no parameters). */
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+type Obj = Record<string, unknown>;
+
+function fail(message: string): never {
+  throw new BusDecodeError(message);
+}
+
+function parseObject(data: Uint8Array, what: string): Obj {
+  if (data.byteLength > MAX_MESSAGE_BYTES) fail(`${what}: message of ${data.byteLength} bytes is too large`);
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(data));
+  } catch (error) {
+    throw new BusDecodeError(`${what}: not UTF-8 JSON`, { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what}: not a JSON object`);
+  return value as Obj;
+}
+
+function str(obj: Obj, key: string, what: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_STRING) fail(`${what}.${key}: expected a non-empty string`);
+  return v;
+}
+
+function nullableStr(obj: Obj, key: string, what: string): string | null {
+  const v = obj[key];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string' || v.length > MAX_STRING) fail(`${what}.${key}: expected a string or null`);
+  return v;
+}
+
+function isoTime(obj: Obj, key: string, what: string): string {
+  const v = str(obj, key, what);
+  if (Number.isNaN(Date.parse(v))) fail(`${what}.${key}: not an ISO-8601 time`);
+  return v;
+}
+
+function int(obj: Obj, key: string, what: string, min = 0): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(`${what}.${key}: expected an integer ≥ ${min}`);
+  return v;
+}
+
+function nonNegative(obj: Obj, key: string, what: string): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`${what}.${key}: expected a number ≥ 0`);
+  return v;
+}
+
+function nullableInt(obj: Obj, key: string, what: string): number | null {
+  const v = obj[key];
+  if (v === null || v === undefined) return null;
+  return int(obj, key, what);
+}
+
+function hash(obj: Obj, key: keyof typeof HASH_LENGTHS, what: string): string | null {
+  const v = nullableStr(obj, key, what);
+  if (v === null) return null;
+  if (v.length !== HASH_LENGTHS[key] || !/^[0-9a-f]+$/.test(v)) fail(`${what}.${key}: not lower-case hex of the right length`);
+  return v;
+}
+
+function expectedHashes(value: unknown, what: string): ExpectedHashes {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) fail(`${what}.expected: not an object`);
+  const obj = value as Obj;
+  const out: ExpectedHashes = {};
+  for (const key of ['sha256', 'sha1', 'md5'] as const) {
+    const v = hash(obj, key, `${what}.expected`);
+    if (v !== null) out[key] = v;
+  }
+  // Optional: the media type of the item's first online check (soft-removal rule).
+  const contentType = nullableStr(obj, 'contentType', `${what}.expected`);
+  if (contentType !== null) {
+    if (contentType.length > 127 || !MEDIA_TYPE.test(contentType)) fail(`${what}.expected.contentType: not a lower-case type/subtype`);
+    out.contentType = contentType;
+  }
+  return out;
+}
+
+function redirects(value: unknown, what: string): RedirectHop[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_REDIRECTS) fail(`${what}.redirects: expected an array`);
+  return value.map((hop: unknown, i) => {
+    if (typeof hop !== 'object' || hop === null) fail(`${what}.redirects[${i}]: not an object`);
+    const h = hop as Obj;
+    return { url: str(h, 'url', `${what}.redirects[${i}]`), status: int(h, 'status', `${what}.redirects[${i}]`), ip: nullableStr(h, 'ip', `${what}.redirects[${i}]`) };
+  });
+}
+
+/** Encodes a job; a job with an unknown mode is a programming error and throws. */
+export function encodeJob(job: CheckJob): Uint8Array {
+  if (!MODES.has(job.mode)) throw new BusDecodeError(`job ${job.jobId}: unknown mode "${String(job.mode)}"`);
+  return encoder.encode(JSON.stringify(job));
+}
+
+/** Decodes and validates a job; throws BusDecodeError on any deviation. */
+export function decodeJob(data: Uint8Array): CheckJob {
+  const what = 'job';
+  const o = parseObject(data, what);
+  const mode = str(o, 'mode', what);
+  if (!MODES.has(mode)) fail(`job.mode: "${mode}" is not http or browser`);
+  const url = str(o, 'url', what);
+  if (!/^https?:\/\//i.test(url)) fail('job.url: not an http(s) URL');
+  // Optional: jobs of schedulers without cluster-wide pacing carry none.
+  const notBefore = o['notBefore'] === undefined || o['notBefore'] === null ? undefined : isoTime(o, 'notBefore', what);
+  return {
+    jobId: str(o, 'jobId', what),
+    itemId: int(o, 'itemId', what, 1),
+    url,
+    registrableDomain: str(o, 'registrableDomain', what),
+    mode: mode as Mode,
+    scheduledAt: isoTime(o, 'scheduledAt', what),
+    expected: expectedHashes(o['expected'], what),
+    publishedAt: isoTime(o, 'publishedAt', what),
+    ...(notBefore !== undefined ? { notBefore } : {}),
+  };
+}
+
+export function encodeResult(result: CheckResult): Uint8Array {
+  return encoder.encode(JSON.stringify(result));
+}
+
+/** Decodes and validates a check result; throws BusDecodeError on any deviation. */
+export function decodeResult(data: Uint8Array): CheckResult {
+  const what = 'result';
+  const o = parseObject(data, what);
+  const outcome = str(o, 'outcome', what);
+  if (!OUTCOMES.has(outcome)) fail(`result.outcome: "${outcome}" is unknown`);
+  const reason = nullableStr(o, 'reason', what);
+  if (reason !== null && !REASONS.has(reason)) fail(`result.reason: "${reason}" is unknown`);
+  return {
+    jobId: str(o, 'jobId', what),
+    itemId: int(o, 'itemId', what, 1),
+    scheduledAt: isoTime(o, 'scheduledAt', what),
+    startedAt: isoTime(o, 'startedAt', what),
+    durationMs: nonNegative(o, 'durationMs', what),
+    workerId: str(o, 'workerId', what),
+    outcome: outcome as Outcome,
+    reason: reason as Reason | null,
+    httpStatus: nullableInt(o, 'httpStatus', what),
+    ip: nullableStr(o, 'ip', what),
+    finalUrl: str(o, 'finalUrl', what),
+    redirects: redirects(o['redirects'], what),
+    contentType: nullableStr(o, 'contentType', what),
+    bytes: int(o, 'bytes', what),
+    sha256: hash(o, 'sha256', what),
+    sha1: hash(o, 'sha1', what),
+    md5: hash(o, 'md5', what),
+    error: nullableStr(o, 'error', what),
+  };
+}

@@ -1,0 +1,19 @@
+/** Typed errors of the bus: callers branch on the class or `code`, never on the message. */
+import { TdmError } from '@tdm/core';
+
+/** A message could not be decoded into the expected shape (corrupt or hostile): never retried. */
+export class BusDecodeError extends TdmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TDM_ERR_BUS_DECODE', message, options);
+  }
+}
+
+/** One or more publishes were not acknowledged by JetStream; the caller retries the whole batch. */
+export class BusPublishError extends TdmError {
+  /** How many messages of the batch failed (the others were stored; msg ids make a retry safe). */
+  readonly failed: number;
+  constructor(message: string, failed: number, options?: { cause?: unknown }) {
+    super('TDM_ERR_BUS_PUBLISH', message, options);
+    this.failed = failed;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Pulls check jobs for one mode and runs a handler on each, never more than `maxInFlight`
+ * at once. Backpressure is exact: each pull asks JetStream for exactly as many jobs as
+ * there are free slots, so a worker never holds a job it cannot start (a buffered job
+ * would burn its AckWait while it waits). A job is acked only after its handler said
+ * 'ack'; on 'nak' or a throw it is nak'ed with a small delay and redelivered.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { CheckJob, Mode } from '@tdm/core';
+import { decodeJob } from './codec.js';
+import { errorField, type BusLogger } from './logger.js';
+import { CHECKS_STREAM, jobConsumerName } from './subjects.js';
+import { backoffMs, settlesWithin, sleep } from './wait.js';
+import { pullOptions } from './pull-options.js';
+
+export type JobVerdict = 'ack' | 'nak';
+
+/** What a job handler can do besides returning its verdict. */
+export interface JobControl {
+  /** Extends the job's AckWait (call it periodically while a long check runs). */
+  working(): void;
+  /** Aborted when stop()'s grace time ran out: the handler should give up; its job is nak'ed. */
+  readonly signal: AbortSignal;
+  /** How often this job has been delivered (1 on the first try). */
+  readonly deliveryCount: number;
+}
+
+export type JobHandler = (job: CheckJob, ctl: JobControl) => Promise<JobVerdict>;
+
+export interface ConsumeJobsOptions {
+  /** Handlers running at most at once (and so jobs held at most by this process). */
+  maxInFlight: number;
+  /**
+   * Expiry of one pull request. Short enough that stop() rarely has to abandon an open
+   * request (whose messages would then wait out their AckWait), long enough not to poll.
+   * JetStream's minimum is 1 s. @default 2000
+   */
+  pullExpiresMs?: number;
+  /** Delay before a nak'ed job is redelivered. @default 1000 */
+  nakDelayMs?: number;
+  /** After the grace time, how long aborted handlers get to return. @default 5000 */
+  abortWaitMs?: number;
+}
+
+export interface JobConsumer {
+  /** Handlers running now. */
+  readonly inFlight: number;
+  /**
+   * Stops pulling, waits up to `graceMs` for running handlers, then aborts their signal
+   * (the jobs are nak'ed so another worker redoes them) and returns once they settled.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+const MAX_PULL_BATCH = 256;
+
+export class PullJobConsumer implements JobConsumer {
+  readonly #js: JetStreamClient;
+  readonly #mode: Mode;
+  readonly #handler: JobHandler;
+  readonly #logger: BusLogger;
+  readonly #maxInFlight: number;
+  readonly #pullExpiresMs: number;
+  readonly #nakDelayMs: number;
+  readonly #abortWaitMs: number;
+  /** Aborted by stop(): interrupts waits of the pull loop. */
+  readonly #stopping = new AbortController();
+  /** Aborted when the grace time ran out: handed to handlers. */
+  readonly #abort = new AbortController();
+  readonly #handlers = new Set<Promise<void>>();
+  #slotWaiter: (() => void) | null = null;
+  #current: { stop(): void } | null = null;
+  readonly #loop: Promise<void>;
+
+  constructor(js: JetStreamClient, mode: Mode, options: ConsumeJobsOptions, handler: JobHandler, logger: BusLogger) {
+    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) throw new RangeError('maxInFlight must be a positive integer');
+    this.#js = js;
+    this.#mode = mode;
+    this.#handler = handler;
+    this.#logger = logger;
+    this.#maxInFlight = options.maxInFlight;
+    this.#pullExpiresMs = pullOptions(1, options.pullExpiresMs ?? 2000).expires;
+    this.#nakDelayMs = options.nakDelayMs ?? 1000;
+    this.#abortWaitMs = options.abortWaitMs ?? 5000;
+    // Every running handler listens on the one abort signal: no listener limit applies.
+    setMaxListeners(0, this.#abort.signal);
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Delay of a job handed back at shutdown. Our last pull request may still be open on the
+   * server (it cannot be withdrawn); a job nak'ed without delay would be redelivered into
+   * it at once, bounce again, and burn its MaxDeliver. Waiting out the pull's expiry sends
+   * it to another worker instead.
+   */
+  get #handBackDelayMs(): number {
+    return this.#pullExpiresMs + 500;
+  }
+
+  get inFlight(): number {
+    return this.#handlers.size;
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping.abort();
+    this.#wake();
+    // An open pull cannot be withdrawn: let it run out (≤ its expiry) so that jobs it still
+    // brings are nak'ed at once instead of being stranded until their AckWait.
+    const loopEnded = settlesWithin(this.#loop, this.#pullExpiresMs + 1000);
+    if (!(await settlesWithin(this.#allHandlers(), Math.max(0, graceMs)))) {
+      this.#logger.warn({ mode: this.#mode, inFlight: this.#handlers.size }, 'grace time over: aborting running jobs');
+      this.#abort.abort();
+      if (!(await settlesWithin(this.#allHandlers(), this.#abortWaitMs))) {
+        this.#logger.error({ mode: this.#mode, inFlight: this.#handlers.size }, 'handlers ignored the abort; their jobs return after AckWait');
+      }
+    }
+    if (!(await loopEnded)) {
+      this.#current?.stop();
+      await settlesWithin(this.#loop, 1000);
+    }
+  }
+
+  async #allHandlers(): Promise<void> {
+    while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
+  }
+
+  #wake(): void {
+    const waiter = this.#slotWaiter;
+    this.#slotWaiter = null;
+    waiter?.();
+  }
+
+  async #waitForSlot(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#slotWaiter = resolve;
+    });
+  }
+
+  async #run(): Promise<void> {
+    const stop = this.#stopping.signal;
+    let consumer: Consumer | null = null;
+    let failures = 0;
+    while (!stop.aborted) {
+      const free = this.#maxInFlight - this.#handlers.size;
+      if (free <= 0) {
+        await this.#waitForSlot();
+        continue;
+      }
+      try {
+        consumer ??= await this.#js.consumers.get(CHECKS_STREAM, jobConsumerName(this.#mode));
+        const messages = await consumer.fetch(pullOptions(Math.min(free, MAX_PULL_BATCH), this.#pullExpiresMs));
+        this.#current = messages;
+        for await (const msg of messages) this.#dispatch(msg);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        // NATS restarting, the consumer not there yet, missed heartbeats: wait and pull again.
+        this.#logger.warn({ mode: this.#mode, err: errorField(error), failures }, 'pulling jobs failed; retrying');
+        await sleep(backoffMs(failures), stop);
+      } finally {
+        this.#current = null;
+      }
+    }
+  }
+
+  #dispatch(msg: JsMsg): void {
+    if (this.#stopping.signal.aborted) {
+      // Arrived after stop() through our last open pull: hand it back to the other workers.
+      msg.nak(this.#handBackDelayMs);
+      return;
+    }
+    let job: CheckJob;
+    try {
+      job = decodeJob(msg.data);
+    } catch (error) {
+      // A corrupt or hostile message would fail the same way on every delivery: drop it.
+      this.#logger.error({ mode: this.#mode, seq: msg.seq, subject: msg.subject, err: errorField(error) }, 'malformed job terminated');
+      msg.term();
+      return;
+    }
+    const running: Promise<void> = this.#handle(msg, job).finally(() => {
+      this.#handlers.delete(running);
+      this.#wake();
+    });
+    this.#handlers.add(running);
+  }
+
+  async #handle(msg: JsMsg, job: CheckJob): Promise<void> {
+    let verdict: JobVerdict;
+    try {
+      verdict = await this.#handler(job, {
+        working: () => msg.working(),
+        signal: this.#abort.signal,
+        deliveryCount: msg.info.deliveryCount,
+      });
+    } catch (error) {
+      this.#logger.warn({ jobId: job.jobId, itemId: job.itemId, err: errorField(error) }, 'job handler failed; job nak\'ed');
+      verdict = 'nak';
+    }
+    if (verdict === 'ack') {
+      try {
+        // Wait for the server's confirmation so that "acked" in our logs means acked.
+        await msg.ackAck();
+      } catch (error) {
+        this.#logger.warn({ jobId: job.jobId, err: errorField(error) }, 'job ack not confirmed; it may be redelivered (its result is deduplicated)');
+      }
+    } else {
+      msg.nak(this.#abort.signal.aborted ? this.#handBackDelayMs : this.#nakDelayMs);
+    }
+  }
+}

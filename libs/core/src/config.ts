@@ -1,0 +1,489 @@
+/**
+ * Configuration as a table: each setting is one field, bound to one environment
+ * variable, with a default, a unit and a description. `loadConfig()` is the one compile
+ * step that reads a JSON config file and the environment (environment wins), fills in
+ * defaults and converts units (durations to `…Ms`, sizes to bytes). docs/configuration.md
+ * is generated from this table (`tdm config --markdown`) and a test keeps it in sync.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { parseBytes, parseDuration } from './duration.js';
+import { parseSchedulePolicy, type SchedulePolicy } from './schedule.js';
+
+type Kind = 'string' | 'duration' | 'bytes' | 'int' | 'number' | 'bool' | 'list' | 'map' | 'policy';
+
+interface SettingSpec {
+  env: string;
+  kind: Kind;
+  default: string;
+  description: string;
+  /** Inclusive bounds for numbers and durations (in ms). */
+  min?: number;
+  max?: number;
+}
+
+/** Every setting. Keys are the field names of `Config` (durations without the `Ms` suffix). */
+export const SETTINGS = {
+  natsUrl: {
+    env: 'NATS_URL',
+    kind: 'list',
+    default: '',
+    description:
+      'NATS server URL(s), comma-separated. Empty: `tdm up`/`tdm demo` start a nats-server child process with JetStream under the data folder.',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    kind: 'string',
+    default: '',
+    description: 'PostgreSQL URL. Empty: the embedded PostgreSQL (PGlite) in `<dataDir>/pglite`.',
+  },
+  dataDir: {
+    env: 'TDM_DATA_DIR',
+    kind: 'string',
+    default: './data',
+    description: "Folder for the embedded store and the child nats-server's JetStream files.",
+  },
+  listen: {
+    env: 'TDM_LISTEN',
+    kind: 'string',
+    default: '127.0.0.1:8080',
+    description: 'Listen address (`host:port`) of the results service (API and /metrics).',
+  },
+  metricsListen: {
+    env: 'TDM_METRICS_LISTEN',
+    kind: 'string',
+    default: '127.0.0.1:9464',
+    description: 'Listen address of /metrics, /healthz and /readyz for the scheduler and crawler services.',
+  },
+  checkInterval: {
+    env: 'TDM_CHECK_INTERVAL',
+    kind: 'duration',
+    default: '15m',
+    min: 1000,
+    max: 366 * 24 * 3600_000,
+    description: 'Fixed interval between checks of an item (1s to days), used when no schedule policy is set.',
+  },
+  schedulePolicy: {
+    env: 'TDM_SCHEDULE_POLICY',
+    kind: 'policy',
+    default: '',
+    description:
+      'Optional schedule policy relative to the notice (or report) time, e.g. `5m for 24h, then 1h`. Overrides checkInterval.',
+  },
+  offlineRecheckInterval: {
+    env: 'TDM_OFFLINE_RECHECK_INTERVAL',
+    kind: 'duration',
+    default: '6h',
+    min: 1000,
+    max: 366 * 24 * 3600_000,
+    description: 'Interval between checks of an item whose removal is confirmed, to catch reappearance.',
+  },
+  confirmRecheckDelay: {
+    env: 'TDM_CONFIRM_RECHECK_DELAY',
+    kind: 'duration',
+    default: '1m',
+    min: 0,
+    max: 366 * 24 * 3600_000,
+    description:
+      'After an unconfirmed offline check, re-check this soon instead of waiting for the regular slot (0 = off; never later than the regular slot).',
+  },
+  confirmDefinitive: {
+    env: 'TDM_CONFIRM_DEFINITIVE',
+    kind: 'int',
+    default: '2',
+    min: 1,
+    max: 100,
+    description:
+      'K1: consecutive offline checks with definitive reasons (404, 410, 451, other 4xx, NXDOMAIN, placeholder, content changed) that confirm a removal.',
+  },
+  confirmTransient: {
+    env: 'TDM_CONFIRM_TRANSIENT',
+    kind: 'int',
+    default: '4',
+    min: 1,
+    max: 1000,
+    description:
+      'K2 (≥ K1): consecutive offline checks that confirm a removal when any of them has a transient reason (5xx, timeout, reset, refused, temporary DNS failure, TLS).',
+  },
+  confirmTransientMinSpan: {
+    env: 'TDM_CONFIRM_TRANSIENT_MIN_SPAN',
+    kind: 'duration',
+    default: '30m',
+    min: 0,
+    max: 366 * 24 * 3600_000,
+    description: 'A transient run must also span at least this long (first to last check) to confirm.',
+  },
+  connectTimeout: {
+    env: 'TDM_CONNECT_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    min: 1,
+    max: 600_000,
+    description: 'Time allowed for DNS, TCP connect and TLS handshake of one hop.',
+  },
+  headersTimeout: {
+    env: 'TDM_HEADERS_TIMEOUT',
+    kind: 'duration',
+    default: '15s',
+    min: 1,
+    max: 600_000,
+    description: 'Time allowed from request sent to the complete response headers.',
+  },
+  checkTimeout: {
+    env: 'TDM_CHECK_TIMEOUT',
+    kind: 'duration',
+    default: '30s',
+    min: 1,
+    max: 600_000,
+    description: 'Time allowed for the whole check: every hop, headers and body.',
+  },
+  maxBodyBytes: {
+    env: 'TDM_MAX_BODY_BYTES',
+    kind: 'bytes',
+    default: '64MiB',
+    min: 1,
+    description: 'Body bytes hashed at most (after decoding); a longer body is cut and hashed as far as read.',
+  },
+  maxRedirects: {
+    env: 'TDM_MAX_REDIRECTS',
+    kind: 'int',
+    default: '10',
+    min: 0,
+    max: 100,
+    description: 'Redirects followed at most; a longer chain (or a loop) ends the check offline with reason `too_many_redirects`.',
+  },
+  globalConcurrency: {
+    env: 'TDM_CONCURRENCY',
+    kind: 'int',
+    default: '64',
+    min: 1,
+    max: 100_000,
+    description: 'Checks in flight at once per crawler process.',
+  },
+  domainRate: {
+    env: 'TDM_DOMAIN_RATE',
+    kind: 'number',
+    default: '2',
+    min: 0.001,
+    max: 100_000,
+    description:
+      'Checks per second started at most per registrable domain, for the whole cluster: the scheduler books each check a start time 1/rate after the previous one of its domain (in the database, across all schedulers), and every crawler also enforces the rate locally as a guard.',
+  },
+  domainConcurrency: {
+    env: 'TDM_DOMAIN_CONCURRENCY',
+    kind: 'int',
+    default: '4',
+    min: 1,
+    max: 10_000,
+    description: 'Checks in flight at once per registrable domain, per crawler process.',
+  },
+  dnsServers: {
+    env: 'TDM_DNS_SERVERS',
+    kind: 'list',
+    default: '',
+    description: "DNS servers (`host:port`, comma-separated). Empty: the operating system's resolver.",
+  },
+  hostMap: {
+    env: 'TDM_HOST_MAP',
+    kind: 'map',
+    default: '',
+    description: 'Static `host=address` pairs (comma-separated), consulted before DNS.',
+  },
+  allowRanges: {
+    env: 'TDM_ALLOW_RANGES',
+    kind: 'list',
+    default: '',
+    description:
+      'Address ranges (CIDR, comma-separated) that may be fetched besides public unicast. Default: none, so private, loopback, link-local and metadata addresses are refused.',
+  },
+  userAgent: {
+    env: 'TDM_USER_AGENT',
+    kind: 'string',
+    default: 'TakedownMonitor/0.1 (+https://github.com/takedown-monitor)',
+    description: 'User-Agent header of every check.',
+  },
+  placeholderSha256: {
+    env: 'TDM_PLACEHOLDER_SHA256',
+    kind: 'list',
+    default: '',
+    description: 'SHA-256 hashes (hex, comma-separated) of known "removed" images or pages: a body with one of them is `placeholder`.',
+  },
+  placeholderUrlPatterns: {
+    env: 'TDM_PLACEHOLDER_URL_PATTERNS',
+    kind: 'list',
+    default: '',
+    description:
+      'Extra regular expressions (comma-separated) for redirect targets that mean "removed" (added to the shipped list).',
+  },
+  checkLog: {
+    env: 'TDM_CHECK_LOG',
+    kind: 'bool',
+    default: 'true',
+    description: 'Keep the raw check log (time-partitioned by day). Off: the database grows with transitions only.',
+  },
+  checkLogRetention: {
+    env: 'TDM_CHECK_LOG_RETENTION',
+    kind: 'duration',
+    default: '30d',
+    min: 24 * 3600_000,
+    description: 'Days of the raw check log kept; older daily partitions are dropped.',
+  },
+  schedulerBatch: {
+    env: 'TDM_SCHEDULER_BATCH',
+    kind: 'int',
+    default: '500',
+    min: 1,
+    max: 100_000,
+    description: 'Due items claimed per database round trip.',
+  },
+  schedulerTick: {
+    env: 'TDM_SCHEDULER_TICK',
+    kind: 'duration',
+    default: '200ms',
+    min: 10,
+    max: 60_000,
+    description: 'How often the scheduler looks for due items when it found none.',
+  },
+  maxPendingJobs: {
+    env: 'TDM_MAX_PENDING_JOBS',
+    kind: 'int',
+    default: '20000',
+    min: 1,
+    description: 'The scheduler stops claiming while the CHECKS stream holds more jobs than this (backpressure).',
+  },
+  jobAckWait: {
+    env: 'TDM_JOB_ACK_WAIT',
+    kind: 'duration',
+    default: '90s',
+    min: 1000,
+    max: 3600_000,
+    description: 'JetStream AckWait of check jobs: a job not acked by then is redelivered (must exceed checkTimeout).',
+  },
+  jobMaxDeliver: {
+    env: 'TDM_JOB_MAX_DELIVER',
+    kind: 'int',
+    default: '5',
+    min: 1,
+    max: 1000,
+    description: 'JetStream MaxDeliver of check jobs: after this many tries a job is dropped (the next slot checks again).',
+  },
+  crawlers: {
+    env: 'TDM_CRAWLERS',
+    kind: 'int',
+    default: '1',
+    min: 1,
+    max: 64,
+    description: 'Crawler workers started by `tdm up`.',
+  },
+  workerId: {
+    env: 'TDM_WORKER_ID',
+    kind: 'string',
+    default: '',
+    description: 'Name of this worker in check results and logs. Empty: host name and process id.',
+  },
+  chromiumPath: {
+    env: 'TDM_CHROMIUM_PATH',
+    kind: 'string',
+    default: '/usr/bin/chromium',
+    description: 'Chromium executable for `mode: "browser"` checks (the system package; never a downloaded browser).',
+  },
+  logLevel: {
+    env: 'TDM_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    description: 'pino log level: trace, debug, info, warn, error, fatal, silent.',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** The compiled configuration: every field present, durations in ms, sizes in bytes. */
+export interface Config {
+  natsUrl: string[];
+  databaseUrl: string;
+  dataDir: string;
+  listen: string;
+  metricsListen: string;
+  checkIntervalMs: number;
+  schedulePolicy: SchedulePolicy | null;
+  offlineRecheckIntervalMs: number;
+  confirmRecheckDelayMs: number;
+  confirmDefinitive: number;
+  confirmTransient: number;
+  confirmTransientMinSpanMs: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  checkTimeoutMs: number;
+  maxBodyBytes: number;
+  maxRedirects: number;
+  globalConcurrency: number;
+  domainRate: number;
+  domainConcurrency: number;
+  dnsServers: string[];
+  hostMap: Record<string, string>;
+  allowRanges: string[];
+  userAgent: string;
+  placeholderSha256: string[];
+  placeholderUrlPatterns: string[];
+  checkLog: boolean;
+  checkLogRetentionMs: number;
+  schedulerBatch: number;
+  schedulerTickMs: number;
+  maxPendingJobs: number;
+  jobAckWaitMs: number;
+  jobMaxDeliver: number;
+  crawlers: number;
+  workerId: string;
+  chromiumPath: string;
+  logLevel: string;
+}
+
+function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+function parseMap(text: string, env: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of parseList(text)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new ConfigError(`${env}: expected host=address, got "${pair}"`);
+    map[pair.slice(0, eq).trim().toLowerCase()] = pair.slice(eq + 1).trim();
+  }
+  return map;
+}
+
+function checkBounds(name: string, spec: SettingSpec, value: number): number {
+  if (!Number.isFinite(value)) throw new ConfigError(`${spec.env} (${name}): not a number`);
+  if (spec.min !== undefined && value < spec.min) throw new ConfigError(`${spec.env} (${name}): ${value} is below ${spec.min}`);
+  if (spec.max !== undefined && value > spec.max) throw new ConfigError(`${spec.env} (${name}): ${value} is above ${spec.max}`);
+  return value;
+}
+
+function compileValue(name: string, spec: SettingSpec, raw: string): unknown {
+  try {
+    switch (spec.kind) {
+      case 'string':
+        return raw;
+      case 'duration':
+        return checkBounds(name, spec, parseDuration(raw));
+      case 'bytes':
+        return checkBounds(name, spec, parseBytes(raw));
+      case 'int': {
+        if (!/^\s*-?\d+\s*$/.test(raw)) throw new ConfigError(`not an integer: "${raw}"`);
+        return checkBounds(name, spec, Number(raw));
+      }
+      case 'number':
+        return checkBounds(name, spec, Number(raw));
+      case 'bool': {
+        const lower = raw.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+        if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+        throw new ConfigError(`not a boolean: "${raw}"`);
+      }
+      case 'list':
+        return parseList(raw);
+      case 'map':
+        return parseMap(raw, spec.env);
+      case 'policy':
+        return raw.trim() === '' ? null : parseSchedulePolicy(raw);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError && !error.message.startsWith(spec.env)) {
+      throw new ConfigError(`${spec.env} (${name}): ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Field name in `Config` for a setting: durations get the `Ms` suffix. */
+function fieldName(name: SettingName): string {
+  return SETTINGS[name].kind === 'duration' ? `${name}Ms` : name;
+}
+
+export interface LoadConfigOptions {
+  /** Environment to read (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** JSON config file: an object keyed by setting name or env var name. Default: `$TDM_CONFIG`. */
+  file?: string;
+  /** Values that win over everything (used by tests and `tdm demo`), keyed by setting name. */
+  overrides?: Partial<Record<SettingName, string | number | boolean>>;
+}
+
+/** Precedence: overrides > environment > config file > default. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const filePath = options.file ?? env['TDM_CONFIG'];
+  let fileValues: Record<string, unknown> = {};
+  if (filePath) {
+    try {
+      fileValues = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${filePath}: ${(error as Error).message}`, { cause: error });
+    }
+    if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) {
+      throw new ConfigError(`config file ${filePath}: expected a JSON object of settings`);
+    }
+    for (const key of Object.keys(fileValues)) {
+      const known = key in SETTINGS || Object.values(SETTINGS).some((spec) => spec.env === key);
+      if (!known) throw new ConfigError(`config file ${filePath}: unknown setting "${key}"`);
+    }
+  }
+  const config: Record<string, unknown> = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const spec: SettingSpec = SETTINGS[name];
+    const override = options.overrides?.[name];
+    const fromFile = fileValues[name] ?? fileValues[spec.env];
+    const raw =
+      override !== undefined
+        ? String(override)
+        : env[spec.env] !== undefined
+          ? (env[spec.env] as string)
+          : fromFile !== undefined
+            ? Array.isArray(fromFile)
+              ? fromFile.join(',')
+              : typeof fromFile === 'object' && fromFile !== null
+                ? Object.entries(fromFile).map(([k, v]) => `${k}=${String(v)}`).join(',')
+                : String(fromFile)
+            : spec.default;
+    config[fieldName(name)] = compileValue(name, spec, raw);
+  }
+  const compiled = config as unknown as Config;
+  if (compiled.confirmTransient < compiled.confirmDefinitive) {
+    throw new ConfigError(
+      `TDM_CONFIRM_TRANSIENT (${compiled.confirmTransient}) must be at least TDM_CONFIRM_DEFINITIVE (${compiled.confirmDefinitive})`,
+    );
+  }
+  // A job whose ack wait ends while its check may still run would be redelivered and
+  // checked twice, so the ack wait must outlast the whole check.
+  if (compiled.jobAckWaitMs <= compiled.checkTimeoutMs) {
+    throw new ConfigError(
+      `TDM_JOB_ACK_WAIT (${compiled.jobAckWaitMs}ms) must be longer than TDM_CHECK_TIMEOUT (${compiled.checkTimeoutMs}ms)`,
+    );
+  }
+  return compiled;
+}
+
+/** The configuration reference page (docs/configuration.md), generated from SETTINGS. */
+export function configurationMarkdown(): string {
+  const lines = [
+    '# Configuration',
+    '',
+    'Generated from `libs/core/src/config.ts` by `tdm config --markdown`; a test keeps it in sync.',
+    '',
+    'Every setting can be given as an environment variable or in a JSON file named by `TDM_CONFIG`',
+    '(keys: the setting name or the variable name). Precedence: command-line overrides, then the',
+    'environment, then the file, then the default. Durations take `ms`, `s`, `m`, `h`, `d`, `w`',
+    '(`1h30m`; a bare number is milliseconds); sizes take `KiB`, `MiB`, `GiB`, `KB`, `MB`, `GB`.',
+    '',
+    '| Setting | Variable | Kind | Default | Description |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const [name, spec] of Object.entries(SETTINGS) as Array<[string, SettingSpec]>) {
+    const def = spec.default === '' ? '(empty)' : `\`${spec.default}\``;
+    lines.push(`| \`${name}\` | \`${spec.env}\` | ${spec.kind} | ${def} | ${spec.description.replace(/\|/g, '\\|')} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,7 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './duration.js';
+export * from './schedule.js';
+export * from './config.js';
+export * from './url.js';
+export * from './state-machine.js';

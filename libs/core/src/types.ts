@@ -1,0 +1,268 @@
+/**
+ * The domain's words (see docs/glossary in README): report, item, check, outcome, reason.
+ * These types cross every process boundary (HTTP API, JetStream messages, database rows),
+ * so timestamps that travel are ISO-8601 strings in UTC and ids are plain numbers.
+ */
+
+/** How an item is fetched: a plain HTTP GET, or a page load in Chromium. */
+export type Mode = 'http' | 'browser';
+
+/** An item's state: `pending` until its first conclusive check. */
+export type ItemState = 'pending' | 'online' | 'offline';
+
+/**
+ * What one check saw. `error` means the check failed for a reason on our side (worker
+ * shutdown, resolver unreachable, network-policy refusal, a bug, being rate limited); it
+ * says nothing about the target and never counts towards a removal.
+ */
+export type Outcome = 'online' | 'offline' | 'error';
+
+/**
+ * Why a check saw the item offline. Definitive reasons confirm a removal after
+ * `confirmDefinitive` consecutive checks; transient ones need `confirmTransient` checks
+ * spread over `confirmTransientMinSpanMs` (see reasonClass()).
+ */
+export const OFFLINE_REASONS = [
+  'http_404',
+  'http_410',
+  'http_451',
+  'http_4xx',
+  'http_5xx',
+  'dns_nxdomain',
+  'dns_temporary',
+  'connection_refused',
+  'connection_reset',
+  'tls_error',
+  'timeout',
+  'too_many_redirects',
+  'content_changed',
+  'placeholder',
+] as const;
+export type OfflineReason = (typeof OFFLINE_REASONS)[number];
+
+/** Why a check ended as `error`: our side's fault, never the target's removal. */
+export const ERROR_REASONS = [
+  'blocked', // the network policy refused the address (before any packet was sent)
+  'rate_limited', // the target answered 429: we were too fast, its state is unknown
+  'resolver_unavailable', // our DNS servers did not answer at all
+  'worker_shutdown', // the worker stopped while the check ran
+  'internal', // a bug or an unexpected local failure
+] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+export type Reason = OfflineReason | ErrorReason;
+
+export type ReasonClass = 'definitive' | 'transient';
+
+const DEFINITIVE: ReadonlySet<OfflineReason> = new Set<OfflineReason>([
+  'http_404',
+  'http_410',
+  'http_451',
+  'http_4xx',
+  'dns_nxdomain',
+  'content_changed',
+  'placeholder',
+]);
+
+/** Definitive reasons say the content is gone; transient ones may be noise (5xx, timeouts, resets). */
+export function reasonClass(reason: OfflineReason): ReasonClass {
+  return DEFINITIVE.has(reason) ? 'definitive' : 'transient';
+}
+
+export function isOfflineReason(value: string): value is OfflineReason {
+  return (OFFLINE_REASONS as readonly string[]).includes(value);
+}
+
+/** Expected content hashes from a report, lower-case hex. */
+export interface ExpectedHashes {
+  sha256?: string;
+  sha1?: string;
+  md5?: string;
+  /**
+   * The media type (`type/subtype`, lower-case, no parameters) of the item's first online
+   * check. When it is image/*, video/* or audio/* and a 2xx answer is a page (text/html,
+   * other text/*, JSON, XML), the prober reports `content_changed`: a soft removal.
+   */
+  contentType?: string;
+}
+
+/** A report as received at the API, after validation (`validateReport`). */
+export interface ReportInput {
+  url: string;
+  reportId?: string;
+  source?: string;
+  reportedAt?: string;
+  noticeSentAt?: string;
+  sha256?: string;
+  sha1?: string;
+  md5?: string;
+  mode?: Mode;
+  labels?: Record<string, string>;
+}
+
+/** A validated report with its normalised URL, ready for the store. */
+export interface NormalizedReport {
+  /** Caller's id; when absent the store assigns one (then the report is not idempotent). */
+  reportId: string | null;
+  source: string;
+  originalUrl: string;
+  /** Normalised URL: the item's identity. */
+  url: string;
+  host: string;
+  registrableDomain: string;
+  reportedAt: Date;
+  noticeSentAt: Date | null;
+  expected: ExpectedHashes;
+  mode: Mode;
+  labels: Record<string, string>;
+}
+
+/** One check to run: published by the scheduler on subject `tdm.checks.<mode>`. */
+export interface CheckJob {
+  /** `itemId@scheduledAt`: the JetStream message id and the check's unique key. */
+  jobId: string;
+  itemId: number;
+  url: string;
+  /** The politeness key: checks of one registrable domain share one rate limit. */
+  registrableDomain: string;
+  mode: Mode;
+  /** The grid slot this check belongs to (ISO). */
+  scheduledAt: string;
+  expected: ExpectedHashes;
+  /** When the scheduler published it (ISO), to measure queue lag. */
+  publishedAt: string;
+  /**
+   * Do not start the check before this time (ISO): the start time the scheduler booked for
+   * it in its domain's cluster-wide pacing (1/domainRate after the domain's previous job).
+   * Absent in jobs of older schedulers: start at once.
+   */
+  notBefore?: string;
+}
+
+/** One hop of a redirect chain, as followed by the prober. */
+export interface RedirectHop {
+  url: string;
+  status: number;
+  ip: string | null;
+}
+
+/** What a prober returns for one URL: the observation, before it is tied to a job. */
+export interface ProbeResult {
+  outcome: Outcome;
+  reason: Reason | null;
+  httpStatus: number | null;
+  /** The address actually connected to for the final response (or the last attempt). */
+  ip: string | null;
+  finalUrl: string;
+  redirects: RedirectHop[];
+  contentType: string | null;
+  /** Bytes of body read (after decoding), even when the body was cut at the limit. */
+  bytes: number;
+  sha256: string | null;
+  sha1: string | null;
+  md5: string | null;
+  /** A short, content-free error description (never a body excerpt). */
+  error: string | null;
+}
+
+/** A finished check: published by a crawler on subject `tdm.results`. */
+export interface CheckResult extends ProbeResult {
+  jobId: string;
+  itemId: number;
+  scheduledAt: string;
+  startedAt: string;
+  durationMs: number;
+  workerId: string;
+}
+
+/** One state change in an item's history. */
+export interface Transition {
+  from: ItemState;
+  to: ItemState;
+  /** For offline: the first check of the confirmed run; for online: the check that saw it. */
+  at: Date;
+  reason: Reason | null;
+}
+
+/**
+ * The part of an item that the state machine reads and writes (see state-machine.ts).
+ * The "run" fields describe the current streak of consecutive offline checks.
+ */
+export interface ItemStatus {
+  state: ItemState;
+  checks: number;
+  firstCheckedAt: Date | null;
+  lastCheckedAt: Date | null;
+  /** Scheduled time of the newest check applied; older results are ignored. */
+  lastScheduledAt: Date | null;
+  lastOnlineAt: Date | null;
+  offlineAt: Date | null;
+  offlineReason: OfflineReason | null;
+  confirmedAt: Date | null;
+  runStartedAt: Date | null;
+  runLength: number;
+  runAllDefinitive: boolean;
+  runReason: OfflineReason | null;
+}
+
+/** The analysts' view of an item (GET /v1/items/{itemId}). */
+export interface ItemView {
+  itemId: number;
+  url: string;
+  originalUrl: string;
+  host: string;
+  registrableDomain: string;
+  ip: string | null;
+  hoster: string | null;
+  mode: Mode;
+  reportedAt: string;
+  noticeSentAt: string | null;
+  state: ItemState;
+  firstCheckedAt: string | null;
+  lastCheckedAt: string | null;
+  checks: number;
+  lastOnlineAt: string | null;
+  offlineAt: string | null;
+  offlineReason: OfflineReason | null;
+  confirmedAt: string | null;
+  timeToRemovalSeconds: number | null;
+  nextCheckAt: string | null;
+  transitions: Array<{ from: ItemState; to: ItemState; at: string; reason: Reason | null }>;
+}
+
+/** One row of the check log (GET /v1/items/{itemId}/checks). */
+export interface CheckLogEntry {
+  jobId: string;
+  scheduledAt: string;
+  startedAt: string;
+  durationMs: number;
+  outcome: Outcome;
+  reason: Reason | null;
+  httpStatus: number | null;
+  ip: string | null;
+  sha256: string | null;
+  bytes: number;
+  error: string | null;
+  redirects: RedirectHop[];
+}
+
+/** One row of GET /v1/removals. */
+export interface RemovalRow {
+  itemId: number;
+  url: string;
+  host: string;
+  registrableDomain: string;
+  hoster: string | null;
+  reportedAt: string;
+  noticeSentAt: string | null;
+  lastOnlineAt: string | null;
+  offlineAt: string;
+  confirmedAt: string | null;
+  offlineReason: OfflineReason | null;
+  timeToRemovalSeconds: number;
+}
+
+/** The job id for an item's slot: the idempotence key from scheduler to database. */
+export function jobIdFor(itemId: number, scheduledAt: Date): string {
+  return `${itemId}@${scheduledAt.toISOString()}`;
+}

@@ -1,0 +1,381 @@
+/**
+ * URL normalisation: the item's identity. Two reports whose URLs normalise to the same
+ * string are one item, so the rules here decide what "the same URL" means:
+ *
+ * - Leading and trailing white space is trimmed; control characters inside (tab, line
+ *   break, …) are rejected rather than silently dropped as WHATWG URL would.
+ * - Only absolute `http://` and `https://` URLs with a host are accepted; user names and
+ *   passwords are refused (they would leak a secret into logs and the API).
+ * - Scheme and host are lower-cased; an IDN host becomes punycode (`xn--…`); the default
+ *   port (80, 443) is dropped; the fragment is dropped (it is never sent to the server).
+ * - IPv4 literals in any spelling WHATWG URL accepts (`2130706433`, `0x7f.1`, `0177.0.0.1`)
+ *   become a dotted quad; IPv6 literals are compressed and lower-cased, in brackets.
+ * - Path and query are kept as WHATWG URL serialises them: percent escapes are never
+ *   decoded and keep their case, parameters are not sorted, an empty query (`?`) stays.
+ *   What WHATWG URL itself changes is kept on purpose (it is what every HTTP client sends):
+ *   characters that may not appear raw (space, `"`, `<`, `>`, non-ASCII, …) are
+ *   percent-encoded as UTF-8, `.`/`..` segments (also `%2e`) are resolved, `\` becomes `/`,
+ *   and an empty path becomes `/`.
+ * - A trailing dot in the host (`example.com.`) is kept: it is a different spelling on
+ *   the wire, though it shares the registrable domain.
+ */
+import { isIP } from 'node:net';
+import { getDomain } from 'tldts';
+import { ValidationError } from './errors.js';
+import type { ExpectedHashes, Mode, NormalizedReport } from './types.js';
+
+export interface NormalizedUrl {
+  /** The normalised URL string. */
+  url: string;
+  /** Host as in the normalised URL (punycode, lower-case, IPv6 in brackets), without the port. */
+  host: string;
+  /**
+   * The politeness and ranking key: eTLD+1 by the ICANN part of the public suffix list
+   * (tldts, private suffixes such as `github.io` not applied, so `a.github.io` gives
+   * `github.io`). Unknown top-level labels count as a suffix (`a.b.test` gives `b.test`).
+   * The host itself for IP literals and for hosts without a registrable part
+   * (`localhost`, `intranet`, a bare public suffix such as `co.uk`).
+   */
+  registrableDomain: string;
+  /** The input, trimmed. */
+  originalUrl: string;
+}
+
+/** Longest accepted URL, in characters, before and after normalisation. */
+export const MAX_URL_LENGTH = 4096;
+
+/** Longest excerpt of a rejected value quoted in an error message. */
+const QUOTE_LIMIT = 120;
+
+/** A value quoted for an error message, cut so that a 10 KB input gives a short message. */
+function quote(value: string): string {
+  const cut = value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value;
+  return JSON.stringify(cut);
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what we look for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+
+/**
+ * Checks and normalises one URL (see the module comment for the rules).
+ * @throws ValidationError with field `url` and code `TDM_ERR_URL_INVALID`,
+ *   `TDM_ERR_URL_SCHEME`, `TDM_ERR_URL_TOO_LONG` or `TDM_ERR_URL_CREDENTIALS`.
+ */
+export function normalizeUrl(input: string): NormalizedUrl {
+  if (typeof input !== 'string') {
+    throw new ValidationError('TDM_ERR_FIELD', 'url', `url: expected a string, got ${describe(input)}`);
+  }
+  const trimmed = input.trim();
+  // Checked before parsing, so an oversized input costs no parser time.
+  if (trimmed.length > MAX_URL_LENGTH) {
+    throw new ValidationError(
+      'TDM_ERR_URL_TOO_LONG',
+      'url',
+      `url: ${trimmed.length} characters, longer than the limit of ${MAX_URL_LENGTH}: ${quote(trimmed)}`,
+    );
+  }
+  if (trimmed === '') throw new ValidationError('TDM_ERR_URL_INVALID', 'url', 'url: empty');
+  const control = CONTROL_CHARACTER.exec(trimmed);
+  if (control) {
+    throw new ValidationError(
+      'TDM_ERR_URL_INVALID',
+      'url',
+      `url: contains a control character (code ${control[0].charCodeAt(0)}) at position ${control.index}: ${quote(trimmed)}`,
+    );
+  }
+  const scheme = SCHEME.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: not an absolute URL (no scheme): ${quote(trimmed)}`);
+  }
+  if (scheme !== 'http' && scheme !== 'https') {
+    throw new ValidationError('TDM_ERR_URL_SCHEME', 'url', `url: scheme "${scheme}" is not http or https: ${quote(trimmed)}`);
+  }
+  // WHATWG URL would read `http:example.com` or `http:\\example.com` as a host; a report
+  // in that shape is more likely a typo than intent, so ask for the usual spelling.
+  if (trimmed.slice(scheme.length + 1, scheme.length + 3) !== '//') {
+    throw new ValidationError(
+      'TDM_ERR_URL_INVALID',
+      'url',
+      `url: not an absolute URL (expected "${scheme}://" followed by a host): ${quote(trimmed)}`,
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: not a valid absolute URL: ${quote(trimmed)}`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    // The message leaves the URL out on purpose: it holds a password.
+    throw new ValidationError('TDM_ERR_URL_CREDENTIALS', 'url', 'url: carries a user name or password (user:password@host); remove them');
+  }
+  const host = parsed.hostname;
+  if (host === '') throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: has no host: ${quote(trimmed)}`);
+  parsed.hash = '';
+  const url = parsed.href;
+  if (url.length > MAX_URL_LENGTH) {
+    throw new ValidationError(
+      'TDM_ERR_URL_TOO_LONG',
+      'url',
+      `url: ${url.length} characters after percent-encoding, longer than the limit of ${MAX_URL_LENGTH}: ${quote(trimmed)}`,
+    );
+  }
+  return { url, host, registrableDomain: registrableDomainOf(host), originalUrl: trimmed };
+}
+
+/** eTLD+1 of a normalised host, or the host itself (see `NormalizedUrl.registrableDomain`). */
+export function registrableDomainOf(host: string): string {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare) !== 0) return host;
+  return getDomain(host, { allowPrivateDomains: false }) ?? host;
+}
+
+export interface ValidateReportDefaults {
+  /** reportedAt when the report gives none. */
+  now: Date;
+  /** source when the report gives none. */
+  source: string;
+}
+
+/** The fields of the public report contract (product.md), in documentation order. */
+export const REPORT_FIELDS = [
+  'url',
+  'reportId',
+  'source',
+  'reportedAt',
+  'noticeSentAt',
+  'sha256',
+  'sha1',
+  'md5',
+  'mode',
+  'labels',
+] as const;
+
+/** Longest `reportId` and `source`, in characters. */
+export const MAX_REPORT_ID_LENGTH = 200;
+/** Most label keys per report. */
+export const MAX_LABELS = 32;
+/** Longest label key or value, in characters. */
+export const MAX_LABEL_LENGTH = 256;
+
+const HASH_LENGTHS = { sha256: 64, sha1: 40, md5: 32 } as const;
+
+/**
+ * Validates one report of the public contract and normalises it.
+ *
+ * - Unknown fields are refused (`TDM_ERR_FIELD`), so a misspelt `noticeSendAt` is not
+ *   silently lost. An optional field that is `null` counts as absent.
+ * - A field of the wrong JSON type is `TDM_ERR_FIELD`; a string of the wrong shape gets
+ *   the field's own code (`TDM_ERR_URL_*`, `TDM_ERR_TIMESTAMP`, `TDM_ERR_HASH`,
+ *   `TDM_ERR_MODE`, `TDM_ERR_REPORT_ID`).
+ * - `reportId` and `source` are trimmed; `source` defaults to `defaults.source`,
+ *   `reportedAt` to `defaults.now`, `mode` to `http`. Hashes are stored lower-case.
+ *
+ * @throws ValidationError naming the first bad field; its message quotes the bad value.
+ */
+export function validateReport(input: unknown, defaults: ValidateReportDefaults): NormalizedReport {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError('TDM_ERR_FIELD', 'report', `report: expected a JSON object, got ${describe(input)}`);
+  }
+  const record = input as Record<string, unknown>;
+  const allowed: ReadonlySet<string> = new Set(REPORT_FIELDS);
+  for (const key of Object.keys(record)) {
+    if (!allowed.has(key)) {
+      throw new ValidationError(
+        'TDM_ERR_FIELD',
+        key,
+        `${key}: unknown field (a report has: ${REPORT_FIELDS.join(', ')})`,
+      );
+    }
+  }
+  const field = (name: (typeof REPORT_FIELDS)[number]): unknown => {
+    const value = Object.hasOwn(record, name) ? record[name] : undefined;
+    return value === null ? undefined : value;
+  };
+
+  const rawUrl = field('url');
+  if (rawUrl === undefined) throw new ValidationError('TDM_ERR_FIELD', 'url', 'url: missing; every report needs a url');
+  if (typeof rawUrl !== 'string') {
+    throw new ValidationError('TDM_ERR_FIELD', 'url', `url: expected a string, got ${describe(rawUrl)}`);
+  }
+  const normalized = normalizeUrl(rawUrl);
+
+  const expected: ExpectedHashes = {};
+  for (const name of ['sha256', 'sha1', 'md5'] as const) {
+    const hash = parseHash(name, field(name));
+    if (hash !== undefined) expected[name] = hash;
+  }
+
+  const reportedAt = parseTimestamp('reportedAt', field('reportedAt'));
+  const noticeSentAt = parseTimestamp('noticeSentAt', field('noticeSentAt'));
+
+  return {
+    reportId: parseIdentifier('reportId', field('reportId')) ?? null,
+    source: parseIdentifier('source', field('source')) ?? defaults.source,
+    originalUrl: normalized.originalUrl,
+    url: normalized.url,
+    host: normalized.host,
+    registrableDomain: normalized.registrableDomain,
+    reportedAt: reportedAt ?? defaults.now,
+    noticeSentAt: noticeSentAt ?? null,
+    expected,
+    mode: parseMode(field('mode')),
+    labels: parseLabels(field('labels')),
+  };
+}
+
+/** A short description of a value of the wrong type, for error messages. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `string ${quote(value)}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value;
+}
+
+function parseIdentifier(name: 'reportId' | 'source', value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new ValidationError('TDM_ERR_FIELD', name, `${name}: expected a string, got ${describe(value)}`);
+  }
+  const trimmed = value.trim();
+  if (trimmed === '') throw new ValidationError('TDM_ERR_REPORT_ID', name, `${name}: empty`);
+  if (trimmed.length > MAX_REPORT_ID_LENGTH) {
+    throw new ValidationError(
+      'TDM_ERR_REPORT_ID',
+      name,
+      `${name}: ${trimmed.length} characters, longer than the limit of ${MAX_REPORT_ID_LENGTH}: ${quote(trimmed)}`,
+    );
+  }
+  return trimmed;
+}
+
+function parseHash(name: keyof typeof HASH_LENGTHS, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new ValidationError('TDM_ERR_FIELD', name, `${name}: expected a hex string, got ${describe(value)}`);
+  }
+  const length = HASH_LENGTHS[name];
+  if (value.length !== length || !/^[0-9a-f]*$/i.test(value)) {
+    throw new ValidationError(
+      'TDM_ERR_HASH',
+      name,
+      `${name}: expected ${length} hex digits, got ${value.length} characters: ${quote(value)}`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+function parseMode(value: unknown): Mode {
+  if (value === undefined) return 'http';
+  if (value === 'http' || value === 'browser') return value;
+  if (typeof value !== 'string') {
+    throw new ValidationError('TDM_ERR_FIELD', 'mode', `mode: expected "http" or "browser", got ${describe(value)}`);
+  }
+  throw new ValidationError('TDM_ERR_MODE', 'mode', `mode: expected "http" or "browser", got ${quote(value)}`);
+}
+
+function parseLabels(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('TDM_ERR_FIELD', 'labels', `labels: expected an object of strings, got ${describe(value)}`);
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_LABELS) {
+    throw new ValidationError('TDM_ERR_FIELD', 'labels', `labels: ${entries.length} keys, more than the limit of ${MAX_LABELS}`);
+  }
+  const labels: Array<[string, string]> = [];
+  for (const [key, label] of entries) {
+    if (key === '' || key.length > MAX_LABEL_LENGTH) {
+      throw new ValidationError(
+        'TDM_ERR_FIELD',
+        'labels',
+        `labels: key ${quote(key)} must have 1 to ${MAX_LABEL_LENGTH} characters`,
+      );
+    }
+    if (typeof label !== 'string') {
+      throw new ValidationError('TDM_ERR_FIELD', 'labels', `labels.${key}: expected a string, got ${describe(label)}`);
+    }
+    if (label.length > MAX_LABEL_LENGTH) {
+      throw new ValidationError(
+        'TDM_ERR_FIELD',
+        'labels',
+        `labels.${key}: ${label.length} characters, longer than the limit of ${MAX_LABEL_LENGTH}`,
+      );
+    }
+    labels.push([key, label]);
+  }
+  // fromEntries defines own properties, so a key named "__proto__" stays a plain key.
+  return Object.fromEntries(labels);
+}
+
+/**
+ * RFC 3339 profile of ISO-8601: date, `T` (or a space), time with optional seconds and
+ * fraction, and a timezone (`Z` or `±hh:mm`). Date.parse alone is too lenient (it takes
+ * "May 1 2024" and local times), so the shape is checked first.
+ */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+function parseTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Date | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      name,
+      `${name}: expected an ISO-8601 date-time string such as "2024-05-01T12:00:00Z", got ${describe(value)}`,
+    );
+  }
+  const match = TIMESTAMP.exec(value.trim());
+  if (!match) {
+    throw new ValidationError(
+      'TDM_ERR_TIMESTAMP',
+      name,
+      `${name}: not an ISO-8601 date-time: ${quote(value)} (expected e.g. "2024-05-01T12:00:00Z")`,
+    );
+  }
+  const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = match;
+  if (zulu === undefined && sign === undefined) {
+    throw new ValidationError(
+      'TDM_ERR_TIMESTAMP',
+      name,
+      `${name}: ISO-8601 date-time without a timezone: ${quote(value)} (add "Z" or an offset such as "+02:00")`,
+    );
+  }
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s ?? '0');
+  const offsetHours = Number(oh ?? '0');
+  const offsetMinutes = Number(om ?? '0');
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  const valid =
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
+  if (!valid) {
+    throw new ValidationError('TDM_ERR_TIMESTAMP', name, `${name}: not a valid calendar date-time: ${quote(value)}`);
+  }
+  // Digits beyond milliseconds are cut, not rounded: a Date holds milliseconds only.
+  const millis = Number(`${frac ?? ''}000`.slice(0, 3));
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0–99 to 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const offsetMs = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return new Date(date.getTime() - offsetMs);
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}

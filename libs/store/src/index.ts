@@ -1,0 +1,17 @@
+/**
+ * @tdm/store — the database: schema migrations and queries, one SQL for PostgreSQL and
+ * the embedded PGlite.
+ */
+export type {
+  AppliedResult,
+  ApplyOptions,
+  ClaimOptions,
+  InsertReportsResult,
+  RemovalQuery,
+  SchedulingPolicy,
+  Store,
+} from './store.js';
+export type { StoreLogger } from './executor.js';
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';

@@ -1,0 +1,188 @@
+/**
+ * Schema migrations: numbered, applied in order, each recorded in `schema_migrations`.
+ * `migrate()` runs them in one transaction under a transaction-scoped advisory lock, so
+ * two processes migrating at once apply each migration exactly once (the second waits,
+ * then finds nothing to do). Never edit a released migration: add the next number.
+ */
+import type { Database, StoreLogger } from './executor.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Advisory lock key for migrations ('tdm' + 1); any constant shared by all processes works. */
+const MIGRATION_LOCK_KEY = 0x74646d01;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'items, reports, transitions, partitioned check log',
+    sql: `
+-- The item's identity is its normalised URL. URLs may be up to 4 KiB, more than a btree
+-- entry can hold, so uniqueness is enforced on a SHA-256 of the URL. convert_to() is
+-- only STABLE in the catalog; the database encoding is fixed, so the wrapper is immutable.
+CREATE FUNCTION tdm_url_key(url text) RETURNS bytea
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT sha256(convert_to(url, 'UTF8')) $$;
+
+CREATE TABLE items (
+  item_id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  url                text NOT NULL,
+  url_key            bytea NOT NULL GENERATED ALWAYS AS (tdm_url_key(url)) STORED,
+  original_url       text NOT NULL,
+  host               text NOT NULL,
+  registrable_domain text NOT NULL,
+  mode               text NOT NULL CHECK (mode IN ('http', 'browser')),
+  sha256             text,
+  sha1               text,
+  md5                text,
+  reported_at        timestamptz NOT NULL,
+  notice_sent_at     timestamptz,
+  -- The origin of the item's check grid.
+  anchor_at          timestamptz NOT NULL GENERATED ALWAYS AS (coalesce(notice_sent_at, reported_at)) STORED,
+  -- The scheduler's claim order; NULL would mean "never" (not used yet).
+  next_check_at      timestamptz,
+  -- State machine (ItemStatus in @tdm/core).
+  state              text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'online', 'offline')),
+  checks             integer NOT NULL DEFAULT 0,
+  first_checked_at   timestamptz,
+  last_checked_at    timestamptz,
+  last_scheduled_at  timestamptz,
+  last_online_at     timestamptz,
+  offline_at         timestamptz,
+  offline_reason     text,
+  confirmed_at       timestamptz,
+  run_started_at     timestamptz,
+  run_length         integer NOT NULL DEFAULT 0,
+  run_all_definitive boolean NOT NULL DEFAULT true,
+  run_reason         text,
+  ip                 text,
+  hoster             text,
+  created_at         timestamptz NOT NULL DEFAULT now()
+) WITH (fillfactor = 85); -- every check updates its item: leave room for the new row version
+
+CREATE UNIQUE INDEX items_url_key ON items (url_key);
+CREATE INDEX items_next_check_at ON items (next_check_at);
+-- GET /v1/removals pages by (offline_at, item_id) over confirmed removals only.
+CREATE INDEX items_removals ON items (offline_at, item_id) WHERE state = 'offline';
+-- Analysts group and filter by domain (per-hoster rankings).
+CREATE INDEX items_registrable_domain ON items (registrable_domain);
+
+CREATE TABLE reports (
+  source          text NOT NULL,
+  report_id       text NOT NULL,
+  -- True when the caller gave no id and the store generated one.
+  id_generated    boolean NOT NULL DEFAULT false,
+  item_id         bigint NOT NULL REFERENCES items (item_id),
+  original_url    text NOT NULL,
+  reported_at     timestamptz NOT NULL,
+  notice_sent_at  timestamptz,
+  sha256          text,
+  sha1            text,
+  md5             text,
+  mode            text NOT NULL CHECK (mode IN ('http', 'browser')),
+  labels          jsonb NOT NULL DEFAULT '{}'::jsonb,
+  received_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (source, report_id)
+);
+CREATE INDEX reports_item_id ON reports (item_id);
+
+CREATE TABLE transitions (
+  transition_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  item_id       bigint NOT NULL REFERENCES items (item_id),
+  from_state    text NOT NULL,
+  to_state      text NOT NULL,
+  at            timestamptz NOT NULL,
+  reason        text,
+  -- The check that caused it: one check causes at most one transition, so a
+  -- redelivered result can never record a transition twice.
+  job_id        text NOT NULL,
+  recorded_at   timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (item_id, job_id)
+);
+CREATE INDEX transitions_at ON transitions (at);
+
+-- The raw check log: one partition per UTC day (created ahead by maintainCheckLog or on
+-- demand), dropped whole after the retention period, so it never needs a DELETE.
+CREATE TABLE checks (
+  job_id        text NOT NULL,
+  scheduled_at  timestamptz NOT NULL,
+  item_id       bigint NOT NULL,
+  started_at    timestamptz NOT NULL,
+  duration_ms   integer NOT NULL,
+  outcome       text NOT NULL,
+  reason        text,
+  http_status   smallint,
+  ip            text,
+  final_url     text,
+  content_type  text,
+  sha256        text,
+  bytes         bigint NOT NULL,
+  error         text,
+  worker_id     text,
+  redirects     jsonb NOT NULL DEFAULT '[]'::jsonb,
+  recorded_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (job_id, scheduled_at)
+) PARTITION BY RANGE (scheduled_at);
+CREATE INDEX checks_item ON checks (item_id, scheduled_at DESC);
+`,
+  },
+  {
+    version: 2,
+    name: 'domain pacing: cluster-wide per-domain rate',
+    sql: `
+-- The next free start time per registrable domain. claimDueJobs locks a domain's row, gives
+-- its jobs start times (notBefore) 1/rate apart from max(now, next_at), and moves next_at
+-- past them, in the claim's transaction: the rate then holds for every scheduler and
+-- crawler together. One small row per domain ever claimed.
+CREATE TABLE domain_pacing (
+  registrable_domain text PRIMARY KEY,
+  next_at            timestamptz NOT NULL
+);
+`,
+  },
+  {
+    version: 3,
+    name: 'items.first_content_type: soft removals',
+    sql: `
+-- The media type (type/subtype, lower-case) of the item's first online check that had
+-- one, set once by applyResults. Jobs carry it as expected.contentType: an item first
+-- seen as an image, video or audio file that now answers 200 with a page is
+-- content_changed (a soft removal). NULL: not seen online yet, or never with a type.
+ALTER TABLE items ADD COLUMN first_content_type text;
+`,
+  },
+];
+
+/** Applies the pending migrations; returns the versions applied by this call. */
+export async function runMigrations(
+  db: Database,
+  logger: StoreLogger,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  return await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Created under the lock: two first-time migrators would otherwise race on it.
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      name       text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((row) => Number(row.version)));
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+      logger.info({ version: migration.version, migration: migration.name }, 'migration applied');
+    }
+    return applied;
+  });
+}

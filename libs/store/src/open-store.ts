@@ -1,0 +1,34 @@
+/** openStore: PostgreSQL when a database URL is given, otherwise the embedded PGlite. */
+import path from 'node:path';
+import { silentLogger, type StoreLogger } from './executor.js';
+import { openPgDatabase } from './pg-database.js';
+import { openPgliteDatabase } from './pglite-database.js';
+import { SqlStore } from './sql-store.js';
+import type { Store } from './store.js';
+
+export interface OpenStoreOptions {
+  /** PostgreSQL URL; when set, the store uses a `pg` pool. */
+  databaseUrl?: string;
+  /** Without databaseUrl: PGlite persisted in `<dataDir>/pglite`; in memory when undefined too. */
+  dataDir?: string;
+  logger?: StoreLogger;
+  /** Pool size for PostgreSQL. @default 10 */
+  maxConnections?: number;
+}
+
+/**
+ * Opens the store. It does not migrate: call `store.migrate()` (idempotent) before use.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const logger = options.logger ?? silentLogger;
+  if (options.databaseUrl) {
+    const db = openPgDatabase({
+      connectionString: options.databaseUrl,
+      maxConnections: options.maxConnections,
+      logger,
+    });
+    return new SqlStore(db, logger);
+  }
+  const directory = options.dataDir === undefined ? undefined : path.join(options.dataDir, 'pglite');
+  return new SqlStore(await openPgliteDatabase(directory), logger);
+}

@@ -1,0 +1,38 @@
+/**
+ * The embedded backend: PGlite (PostgreSQL compiled to WASM) in this process, persisted
+ * in a folder or kept in memory. It has a single connection: PGlite serialises queries
+ * and transactions itself, so a transaction holds everything else back until it ends.
+ */
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Database, Executor } from './executor.js';
+
+function executorFor(db: PGlite | Transaction): Executor {
+  return {
+    async query<R>(text: string, params?: unknown[]): Promise<R[]> {
+      const result = await db.query<R>(text, params);
+      return result.rows;
+    },
+    async exec(text: string): Promise<void> {
+      await db.exec(text);
+    },
+  };
+}
+
+/** Opens PGlite in `directory` (created when missing), or in memory when undefined. */
+export async function openPgliteDatabase(directory: string | undefined): Promise<Database> {
+  if (directory !== undefined) await mkdir(directory, { recursive: true });
+  const db = directory === undefined ? await PGlite.create() : await PGlite.create({ dataDir: directory });
+  const base = executorFor(db);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+      return await db.transaction((tx) => fn(executorFor(tx)));
+    },
+    async close(): Promise<void> {
+      if (!db.closed) await db.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/** The Store on a Database: wires the statements of each concern to one backend. */
+import type {
+  CheckJob,
+  CheckLogEntry,
+  CheckResult,
+  ItemState,
+  ItemView,
+  NormalizedReport,
+  RemovalRow,
+} from '@tdm/core';
+import { applyResults } from './apply-results.js';
+import { CheckLogPartitions, dayStart, isMissingPartition } from './check-log.js';
+import { claimDueJobs } from './claim-due-jobs.js';
+import type { Database, StoreLogger } from './executor.js';
+import { insertReports } from './insert-reports.js';
+import { runMigrations } from './migrations.js';
+import * as queries from './queries.js';
+import type {
+  AppliedResult,
+  ApplyOptions,
+  ClaimOptions,
+  InsertReportsResult,
+  RemovalQuery,
+  Store,
+} from './store.js';
+
+/** SQLSTATE of a deadlock or a serialization failure: the transaction may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs a whole transaction again when PostgreSQL aborted it to break a deadlock (lock
+ * orders are chosen so this should not happen; this is the guard). Only for transactions
+ * without side effects outside the database.
+ */
+async function retryOnConflict<T>(run: () => Promise<T>, logger: StoreLogger): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code =
+        typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+      if (attempt >= MAX_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+      logger.warn({ err: error, attempt }, 'transaction aborted by a lock conflict; retrying');
+    }
+  }
+}
+
+export class SqlStore implements Store {
+  readonly #db: Database;
+  readonly #logger: StoreLogger;
+  readonly #partitions: CheckLogPartitions;
+  #closed = false;
+
+  constructor(db: Database, logger: StoreLogger) {
+    this.#db = db;
+    this.#logger = logger;
+    this.#partitions = new CheckLogPartitions(db);
+  }
+
+  get kind(): 'postgres' | 'pglite' {
+    return this.#db.kind;
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.#db, this.#logger);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.close();
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.query('SELECT 1');
+  }
+
+  async insertReports(reports: NormalizedReport[]): Promise<InsertReportsResult[]> {
+    if (reports.length === 0) return [];
+    const now = new Date();
+    return await retryOnConflict(
+      () => this.#db.transaction((tx) => insertReports(tx, reports, now)),
+      this.#logger,
+    );
+  }
+
+  async claimDueJobs(
+    options: ClaimOptions,
+    publish: (jobs: CheckJob[]) => Promise<void>,
+  ): Promise<CheckJob[]> {
+    return await claimDueJobs(this.#db, options, publish);
+  }
+
+  async applyResults(results: CheckResult[], options: ApplyOptions): Promise<AppliedResult[]> {
+    if (results.length === 0) return [];
+    const run = async (): Promise<AppliedResult[]> => {
+      if (options.checkLog) {
+        const days = results.map((r) => Date.parse(r.scheduledAt)).filter(Number.isFinite);
+        await this.#partitions.ensure(days.map((t) => dayStart(new Date(t))));
+      }
+      return await retryOnConflict(
+        () => this.#db.transaction((tx) => applyResults(tx, results, options)),
+        this.#logger,
+      );
+    };
+    try {
+      return await run();
+    } catch (error) {
+      if (!options.checkLog || !isMissingPartition(error)) throw error;
+      // A partition we believed in was dropped by another process: learn again, once.
+      this.#logger.warn({ err: error }, 'check log partition missing; recreating');
+      this.#partitions.forget();
+      return await run();
+    }
+  }
+
+  async getItem(itemId: number): Promise<ItemView | null> {
+    return await queries.getItem(this.#db, itemId);
+  }
+
+  async listChecks(itemId: number, options?: { limit?: number }): Promise<CheckLogEntry[]> {
+    return await queries.listChecks(this.#db, itemId, options?.limit);
+  }
+
+  removals(query: RemovalQuery): AsyncIterable<RemovalRow> {
+    return queries.removals(this.#db, query);
+  }
+
+  async countItemsByState(): Promise<Record<ItemState, number>> {
+    return await queries.countItemsByState(this.#db);
+  }
+
+  async maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }> {
+    const result = await this.#partitions.maintain(now, retentionMs);
+    if (result.dropped.length > 0)
+      this.#logger.info({ dropped: result.dropped }, 'check log partitions dropped');
+    return result;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The store: everything the services keep, behind one interface, with one SQL for
+ * PostgreSQL (`pg`) and the embedded PostgreSQL (PGlite).
+ */
+import type {
+  CheckJob,
+  CheckLogEntry,
+  CheckResult,
+  ConfirmationPolicy,
+  ItemState,
+  ItemView,
+  NormalizedReport,
+  RemovalRow,
+  SchedulePolicy,
+  Transition,
+} from '@tdm/core';
+
+export interface InsertReportsResult {
+  reportId: string;
+  itemId: number;
+  /** True when this call created the report (false: a repeat of `(source, reportId)`). */
+  created: boolean;
+  /**
+   * True when this call created the item (a first report of its URL); within one batch
+   * only on the first report of that URL. Item ids of one batch follow URL order, not
+   * input order (the upsert locks in URL order to rule out deadlocks).
+   */
+  itemCreated: boolean;
+}
+
+/** How the scheduler computes slots (from config). */
+export interface SchedulingPolicy {
+  /** Grid while the item is pending or online (a fixed interval is a one-phase policy). */
+  regular: SchedulePolicy;
+  /** Grid once removal is confirmed, to catch reappearance. */
+  offlineRecheckIntervalMs: number;
+  /**
+   * Checks started per second per registrable domain for the whole cluster
+   * (`TDM_DOMAIN_RATE`). When set, the claim paces each domain in the database: its jobs
+   * get `notBefore` start times 1/rate apart. Absent: no pacing (every due item is claimed).
+   */
+  domainRate?: number;
+  /**
+   * How far ahead of `now` a paced job's `notBefore` may lie; items of a domain whose next
+   * free start lies further ahead stay due for a later claim.
+   * @default 1000
+   */
+  pacingHorizonMs?: number;
+}
+
+export interface ClaimOptions {
+  now: Date;
+  limit: number;
+  policy: SchedulingPolicy;
+}
+
+/** What applying a batch of results did, per result (same order as the input). */
+export interface AppliedResult {
+  jobId: string;
+  /** False when the result was a duplicate or older than the newest applied for its item. */
+  applied: boolean;
+  transitions: Transition[];
+  state: ItemState | null;
+}
+
+export interface ApplyOptions {
+  policy: ConfirmationPolicy;
+  /** After an unconfirmed offline check, re-check this soon (0 = off). */
+  confirmRecheckDelayMs: number;
+  /** Keep each check in the raw check log. */
+  checkLog: boolean;
+}
+
+export interface RemovalQuery {
+  since?: Date;
+  until?: Date;
+}
+
+export interface Store {
+  /** Which backend: for logs and /readyz. */
+  readonly kind: 'postgres' | 'pglite';
+  /** Creates or upgrades the schema; safe to run again and from several processes. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** A cheap round trip, for /readyz. */
+  ping(): Promise<void>;
+
+  /**
+   * Upserts items by normalised URL and inserts reports, idempotent on (source, reportId),
+   * in one transaction. A new item is due at once (next check = now). Merging into an
+   * existing item keeps the earliest reportedAt and noticeSentAt, the first non-null
+   * expected hashes, and `browser` over `http`. A repeated (source, reportId) returns the
+   * stored itemId with created=false and changes nothing. Answers in input order.
+   */
+  insertReports(reports: NormalizedReport[]): Promise<InsertReportsResult[]>;
+
+  /**
+   * Claims up to `limit` items whose next check is due (`FOR UPDATE SKIP LOCKED`, so two
+   * schedulers never claim the same slot), builds their jobs, moves each item's next
+   * check to its next grid slot, and calls `publish(jobs)` inside the same transaction:
+   * the claim commits only after publish resolves, so a crash between them loses nothing
+   * (JetStream's duplicate window drops the republished job). Returns the jobs published.
+   * With `policy.domainRate`, the claim also paces each registrable domain cluster-wide:
+   * at most the jobs that fit in the pacing horizon per domain, each with a `notBefore`
+   * 1/rate after the previous one of its domain (across all schedulers, via the
+   * `domain_pacing` row locked in the same transaction).
+   */
+  claimDueJobs(options: ClaimOptions, publish: (jobs: CheckJob[]) => Promise<void>): Promise<CheckJob[]>;
+
+  /**
+   * Applies results in one transaction: state machine, transitions, check log. Idempotent.
+   * Results are applied per item in scheduledAt order; one not newer than the item's last
+   * applied check answers applied=false and changes nothing (a result for an unknown item
+   * answers state=null). With `checkLog`, every check of a known item is logged, also a
+   * late one (it did happen); a redelivered one is not logged twice.
+   */
+  applyResults(results: CheckResult[], options: ApplyOptions): Promise<AppliedResult[]>;
+
+  getItem(itemId: number): Promise<ItemView | null>;
+  listChecks(itemId: number, options?: { limit?: number }): Promise<CheckLogEntry[]>;
+  /** Items whose confirmed removal (offlineAt) falls in [since, until), oldest first, streamed in pages. */
+  removals(query: RemovalQuery): AsyncIterable<RemovalRow>;
+  countItemsByState(): Promise<Record<ItemState, number>>;
+  /**
+   * Creates the check log's daily partitions for today..today+2 (UTC) and drops those whose
+   * whole day is older than `now - retentionMs` (retention ≤ 0 or infinite: drop nothing).
+   * Run it periodically (e.g. hourly) from one service; it is safe from several.
+   */
+  maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }>;
+}

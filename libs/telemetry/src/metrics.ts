@@ -1,0 +1,112 @@
+/**
+ * The metric definitions, one place for all services. Each process makes one registry
+ * (`createMetrics()`); `tdm up` runs all services in one process and so shares it.
+ * Names follow Prometheus conventions: `tdm_` prefix, `_total` counters, `_seconds`.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  /** Checks finished, by mode, outcome and reason (reason "none" for online). */
+  checks: Counter<'mode' | 'outcome' | 'reason'>;
+  /** Checks that failed on our side (outcome error), by cause: never a removal. */
+  checkErrors: Counter<'reason'>;
+  /** Wall time of one check, from start to verdict. */
+  checkDuration: Histogram<'mode' | 'outcome'>;
+  /** Start time of a check minus its scheduled time. */
+  scheduleLateness: Histogram<'mode'>;
+  /** Jobs published by the scheduler. */
+  jobsPublished: Counter<'mode'>;
+  /** Scheduler claim round trips, and how long each took. */
+  claimDuration: Histogram;
+  /** Items by state (sampled by the results service). */
+  itemsByState: Gauge<'state'>;
+  /** State transitions recorded, by from, to and reason. */
+  transitions: Counter<'from' | 'to' | 'reason'>;
+  /** Results applied, and duplicates/out-of-order results ignored. */
+  resultsApplied: Counter<'applied'>;
+  /** Messages waiting in a consumer (JetStream num_pending + ack pending). */
+  consumerPending: Gauge<'stream' | 'consumer'>;
+  /** Reports received, by whether they were accepted. */
+  reports: Counter<'result'>;
+}
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LATENESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tdm_' });
+  const registers = [registry];
+  return {
+    registry,
+    checks: new Counter({
+      name: 'tdm_checks_total',
+      help: 'Checks finished, by mode, outcome and reason.',
+      labelNames: ['mode', 'outcome', 'reason'],
+      registers,
+    }),
+    checkErrors: new Counter({
+      name: 'tdm_check_errors_total',
+      help: 'Checks that failed on our side (outcome error), by cause; they never count towards a removal.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    checkDuration: new Histogram({
+      name: 'tdm_check_duration_seconds',
+      help: 'Duration of one check.',
+      labelNames: ['mode', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    scheduleLateness: new Histogram({
+      name: 'tdm_schedule_lateness_seconds',
+      help: 'Start time of a check minus its scheduled time.',
+      labelNames: ['mode'],
+      buckets: LATENESS_BUCKETS,
+      registers,
+    }),
+    jobsPublished: new Counter({
+      name: 'tdm_jobs_published_total',
+      help: 'Check jobs published by the scheduler.',
+      labelNames: ['mode'],
+      registers,
+    }),
+    claimDuration: new Histogram({
+      name: 'tdm_scheduler_claim_duration_seconds',
+      help: 'Duration of one claim-and-publish round of the scheduler.',
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    itemsByState: new Gauge({
+      name: 'tdm_items',
+      help: 'Items by state.',
+      labelNames: ['state'],
+      registers,
+    }),
+    transitions: new Counter({
+      name: 'tdm_transitions_total',
+      help: 'Item state transitions recorded.',
+      labelNames: ['from', 'to', 'reason'],
+      registers,
+    }),
+    resultsApplied: new Counter({
+      name: 'tdm_results_total',
+      help: 'Check results received by the results service; applied="false" for duplicates and out-of-order ones.',
+      labelNames: ['applied'],
+      registers,
+    }),
+    consumerPending: new Gauge({
+      name: 'tdm_consumer_pending',
+      help: 'Messages waiting for a JetStream consumer (pending plus unacknowledged).',
+      labelNames: ['stream', 'consumer'],
+      registers,
+    }),
+    reports: new Counter({
+      name: 'tdm_reports_total',
+      help: 'Reports received, by result (created, duplicate, rejected).',
+      labelNames: ['result'],
+      registers,
+    }),
+  };
+}

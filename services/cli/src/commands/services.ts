@@ -1,0 +1,159 @@
+/** The long-running commands: `up` (all in one process) and one command per service. */
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { startHealthServer } from '../runtime/health-server.js';
+import { createRuntime } from '../runtime/runtime.js';
+import type { Mode } from '@tdm/core';
+import {
+  chromiumAvailable,
+  connectConfiguredBus,
+  openConfiguredStore,
+  startCrawlerService,
+  startResultsService,
+  startSchedulerService,
+} from '../runtime/services.js';
+
+function crawlerCount(value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new UsageError(`--crawlers must be 1..64, got "${String(value)}"`);
+  return count;
+}
+
+function crawlerMode(value: string | boolean | undefined): Mode {
+  if (value === undefined || value === 'http') return 'http';
+  if (value === 'browser') return 'browser';
+  throw new UsageError(`--mode must be http or browser, got "${String(value)}"`);
+}
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'run scheduler, crawler(s) and results service in one process',
+  help: `Usage: tdm up [--crawlers N]
+
+Runs everything on one machine. Uses NATS_URL when set, otherwise starts nats-server
+as a child process (JetStream under <TDM_DATA_DIR>/nats); uses DATABASE_URL when set,
+otherwise the embedded PostgreSQL (PGlite) under <TDM_DATA_DIR>/pglite. The API listens
+on TDM_LISTEN. Stops cleanly on SIGINT/SIGTERM.
+
+Options:
+  --crawlers N   crawler workers in this process (default TDM_CRAWLERS)
+  --config FILE  JSON configuration file
+
+Also starts one browser crawler (mode "browser" reports, Chromium at TDM_CHROMIUM_PATH)
+when that executable exists; otherwise logs a warning and browser checks wait in the queue.`,
+  options: { crawlers: { type: 'string' } },
+  async run({ values, stdout }) {
+    const rt = createRuntime('tdm');
+    const crawlers = crawlerCount(values['crawlers'], rt.config.crawlers);
+    try {
+      const store = await openConfiguredStore(rt);
+      const bus = await connectConfiguredBus(rt, 'tdm-up', true);
+      const results = await startResultsService(rt, store, bus);
+      startSchedulerService(rt, store, bus);
+      for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index);
+      if (chromiumAvailable(rt.config)) {
+        startCrawlerService(rt, bus, 0, 'browser');
+      } else {
+        rt.logger.warn(
+          { chromiumPath: rt.config.chromiumPath },
+          'Chromium not found: no browser crawler started; mode "browser" checks wait until one runs (set TDM_CHROMIUM_PATH)',
+        );
+      }
+      stdout.write(`tdm up: API on ${results.baseUrl} (store: ${store.kind}); Ctrl-C to stop\n`);
+    } catch (error) {
+      await rt.lifecycle.stop();
+      throw error;
+    }
+    await rt.lifecycle.untilSignal();
+    return 0;
+  },
+};
+
+export const resultsCommand: Command = {
+  name: 'results',
+  summary: 'run the results service: applies check results, serves the API',
+  help: `Usage: tdm results
+
+Consumes check results from NATS (NATS_URL, required), applies them to the items'
+state machine in the database (DATABASE_URL, or the embedded store) and serves the
+HTTP API, /metrics, /healthz and /readyz on TDM_LISTEN.`,
+  options: {},
+  async run() {
+    const rt = createRuntime('results');
+    try {
+      const store = await openConfiguredStore(rt);
+      const bus = await connectConfiguredBus(rt, 'tdm-results', false);
+      await startResultsService(rt, store, bus);
+    } catch (error) {
+      await rt.lifecycle.stop();
+      throw error;
+    }
+    await rt.lifecycle.untilSignal();
+    return 0;
+  },
+};
+
+export const schedulerCommand: Command = {
+  name: 'scheduler',
+  summary: 'run the scheduler: publishes due checks to NATS JetStream',
+  help: `Usage: tdm scheduler
+
+Claims due items from the database (FOR UPDATE SKIP LOCKED: several schedulers may run)
+and publishes their check jobs on a fixed grid. Needs NATS_URL and DATABASE_URL.
+/metrics, /healthz and /readyz on TDM_METRICS_LISTEN.`,
+  options: {},
+  async run() {
+    const rt = createRuntime('scheduler');
+    try {
+      const store = await openConfiguredStore(rt);
+      const bus = await connectConfiguredBus(rt, 'tdm-scheduler', false);
+      startSchedulerService(rt, store, bus);
+      const health = await startHealthServer(rt.config.metricsListen, rt.metrics, async () => {
+        await store.ping();
+        return true;
+      });
+      rt.lifecycle.add('health', () => health.close());
+    } catch (error) {
+      await rt.lifecycle.stop();
+      throw error;
+    }
+    await rt.lifecycle.untilSignal();
+    return 0;
+  },
+};
+
+export const crawlerCommand: Command = {
+  name: 'crawler',
+  summary: 'run a crawler worker: probes due checks, publishes results',
+  help: `Usage: tdm crawler [--mode http|browser] [--crawlers N]
+
+Pulls check jobs from NATS (NATS_URL, required), probes each URL under the network
+policy and the politeness limits, publishes the result, then acknowledges the job.
+/metrics, /healthz and /readyz on TDM_METRICS_LISTEN.
+
+Options:
+  --mode M       http (default) or browser: which checks to take. A browser crawler
+                 loads pages in Chromium (TDM_CHROMIUM_PATH), a few pages at a time
+  --crawlers N   workers in this process (default 1)`,
+  options: { crawlers: { type: 'string' }, mode: { type: 'string' } },
+  async run({ values }) {
+    const mode = crawlerMode(values['mode']);
+    const rt = createRuntime('crawler');
+    const crawlers = crawlerCount(values['crawlers'], 1);
+    if (mode === 'browser' && !chromiumAvailable(rt.config)) {
+      throw new UsageError(`--mode browser needs Chromium; ${rt.config.chromiumPath} does not exist (set TDM_CHROMIUM_PATH)`);
+    }
+    try {
+      const bus = await connectConfiguredBus(rt, 'tdm-crawler', false);
+      for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index, mode);
+      const health = await startHealthServer(rt.config.metricsListen, rt.metrics, () => true);
+      rt.lifecycle.add('health', () => health.close());
+    } catch (error) {
+      await rt.lifecycle.stop();
+      throw error;
+    }
+    await rt.lifecycle.untilSignal();
+    return 0;
+  },
+};

@@ -1,0 +1,3 @@
+export { main } from './cli.js';
+export { COMMANDS } from './commands/index.js';
+export { parseCsv } from './import/csv.js';

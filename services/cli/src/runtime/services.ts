@@ -1,0 +1,144 @@
+/**
+ * Wiring: builds each service from the configuration. `tdm up` calls all of them in one
+ * process (sharing one store, one bus connection and one metrics registry); `tdm
+ * scheduler|crawler|results` call one each, as on Kubernetes.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Config, Mode } from '@tdm/core';
+import { connectBus, type Bus } from '@tdm/bus';
+import { createCrawler } from '@tdm/crawler';
+import { createPoliteness } from '@tdm/politeness';
+import { createBrowserProber, createHttpProber, DEFAULT_BROWSER_PAGES } from '@tdm/probe';
+import { buildApp, createResultsConsumer, startCheckLogMaintenance } from '@tdm/results';
+import { createScheduler } from '@tdm/scheduler';
+import { openStore, type Store } from '@tdm/store';
+import type { Logger, Metrics } from '@tdm/telemetry';
+import { startEmbeddedNats } from './embedded-nats.js';
+import type { Lifecycle } from './lifecycle.js';
+import { parseListen } from './listen.js';
+
+/** Grace time for in-flight checks at shutdown before they are handed back to the queue. */
+const STOP_GRACE_MS = 10_000;
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+}
+
+export async function openConfiguredStore(rt: Runtime): Promise<Store> {
+  const store = await openStore({
+    databaseUrl: rt.config.databaseUrl || undefined,
+    dataDir: rt.config.dataDir,
+    logger: rt.logger.child({ part: 'store' }),
+  });
+  rt.lifecycle.add('store', () => store.close());
+  await store.migrate();
+  rt.logger.info({ store: store.kind }, 'store ready');
+  return store;
+}
+
+/** Connects to NATS_URL, or starts the embedded nats-server when it is empty. */
+export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbedded: boolean): Promise<Bus> {
+  let servers = rt.config.natsUrl;
+  if (servers.length === 0) {
+    if (!allowEmbedded) {
+      throw new Error('NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)');
+    }
+    const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
+    rt.lifecycle.add('nats-server', () => nats.stop());
+    servers = [nats.url];
+  }
+  const bus = await connectBus({
+    servers,
+    name,
+    logger: rt.logger.child({ part: 'bus' }),
+    jobAckWaitMs: rt.config.jobAckWaitMs,
+    jobMaxDeliver: rt.config.jobMaxDeliver,
+  });
+  rt.lifecycle.add('bus', () => bus.close());
+  await bus.ensureStreams();
+  return bus;
+}
+
+export interface ResultsHandle {
+  /** Base URL the API listens on (the port resolved when 0 was asked for). */
+  baseUrl: string;
+}
+
+export async function startResultsService(rt: Runtime, store: Store, bus: Bus): Promise<ResultsHandle> {
+  const logger = rt.logger.child({ service: 'results' });
+  const consumer = createResultsConsumer({ bus, store, config: rt.config, metrics: rt.metrics, logger });
+  consumer.start();
+  rt.lifecycle.add('results-consumer', () => consumer.stop());
+  const maintenance = startCheckLogMaintenance(store, rt.config, logger);
+  rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
+  const app = await buildApp({ store, metrics: rt.metrics, logger, ready: () => true });
+  const { host, port } = parseListen(rt.config.listen);
+  await app.listen({ host, port });
+  rt.lifecycle.add('results-api', () => app.close());
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const baseUrl = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
+  logger.info({ baseUrl }, 'results API listening');
+  return { baseUrl };
+}
+
+export function startSchedulerService(rt: Runtime, store: Store, bus: Bus): void {
+  const scheduler = createScheduler({
+    store,
+    bus,
+    config: rt.config,
+    logger: rt.logger.child({ service: 'scheduler' }),
+    metrics: rt.metrics,
+  });
+  const running = scheduler.run();
+  rt.lifecycle.add('scheduler', async () => {
+    await scheduler.stop();
+    await running;
+  });
+}
+
+/**
+ * Pages a browser crawler checks at once. Browser checks have their own worker pool (the
+ * `tdm.checks.browser` consumer), sized by this instead of TDM_CONCURRENCY: each page is
+ * a Chromium renderer (tens to hundreds of MB), not a socket.
+ */
+export const BROWSER_PAGES = DEFAULT_BROWSER_PAGES;
+
+/** True when the configured Chromium executable exists (browser crawlers need it). */
+export function chromiumAvailable(config: Config): boolean {
+  return config.chromiumPath !== '' && existsSync(config.chromiumPath);
+}
+
+/**
+ * Starts one crawler for `mode`. An http crawler uses the HTTP prober; a browser crawler
+ * uses the browser prober (its own Chromium, at most BROWSER_PAGES pages) with its own
+ * politeness instance, pulling at most that many jobs at once.
+ */
+export function startCrawlerService(rt: Runtime, bus: Bus, index: number, mode: Mode = 'http'): void {
+  const workerId = rt.config.workerId || `${hostname()}-${process.pid}-${mode === 'http' ? '' : `${mode}-`}${index}`;
+  const config = mode === 'browser' ? { ...rt.config, globalConcurrency: BROWSER_PAGES } : rt.config;
+  const prober = mode === 'browser' ? createBrowserProber({ ...rt.config, maxPages: BROWSER_PAGES }) : createHttpProber(rt.config);
+  const politeness = createPoliteness(config);
+  const crawler = createCrawler({
+    bus,
+    prober,
+    politeness,
+    config,
+    logger: rt.logger.child({ service: 'crawler', workerId }),
+    metrics: rt.metrics,
+    mode,
+    workerId,
+  });
+  const running = crawler.run();
+  rt.lifecycle.add(`crawler-${mode}-${index}`, async () => {
+    await crawler.stop(STOP_GRACE_MS);
+    await running;
+    await politeness.stop();
+    await prober.close();
+  });
+}

@@ -1,0 +1,121 @@
+/** The built `tdm` binary, run as a user would: help, exit codes, import and export. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@tdm/test-helpers';
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+const run = promisify(execFile);
+
+async function tdm(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
+      env: { ...process.env, TDM_LOG_LEVEL: 'warn', ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe('tdm command line', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cli');
+    dir = mkdtempSync(path.join(tmpdir(), 'tdm-cli-'));
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists its commands and explains each one', async () => {
+    const overview = await tdm(['--help']);
+    expect(overview.code).toBe(0);
+    for (const name of ['up', 'scheduler', 'crawler', 'results', 'import', 'export', 'migrate', 'demo']) {
+      expect(overview.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+      const help = await tdm([name, '--help']);
+      expect(help.code, name).toBe(0);
+      expect(help.stdout, name).toContain(`Usage: tdm ${name}`);
+    }
+  });
+
+  it('fails with exit code 2 and a clear message on wrong usage', async () => {
+    const unknown = await tdm(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badFlag = await tdm(['export', '--format', 'xml']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--format must be csv, ndjson or json');
+    const noFile = await tdm(['import']);
+    expect(noFile.code).toBe(2);
+  });
+
+  it('fails with exit code 1 on a missing file and on bad configuration', async () => {
+    const missing = await tdm(['import', path.join(dir, 'nope.csv')], { DATABASE_URL: db.url });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.csv/);
+    const badConfig = await tdm(['migrate'], { TDM_CHECK_INTERVAL: 'soon', DATABASE_URL: db.url });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toContain('TDM_CHECK_INTERVAL');
+  });
+
+  it('imports a CSV, rejecting bad rows with line and reason while keeping the rest (idempotent)', async () => {
+    const file = path.join(dir, 'reports.csv');
+    writeFileSync(
+      file,
+      [
+        'url,reportId,reportedAt,sha256,labels',
+        'http://img.example.com/1.jpg,r1,2026-01-01T00:00:00Z,,',
+        'not a url,r2,,,',
+        'ftp://img.example.com/2.jpg,r3,,,',
+        `http://img.example.com/${'x'.repeat(10_000)},r4,,,`,
+        'http://img.example.com/3.jpg,r5,yesterday,,',
+        'http://img.example.com/4.jpg,r6,,abc,',
+        '"http://img.example.com/5.jpg?a=1,2",r7,,,"{""case"":""7""}"',
+        'http://IMG.example.com:80/1.jpg,r8,,,',
+      ].join('\n'),
+    );
+    const first = await tdm(['import', file], { DATABASE_URL: db.url });
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stdout).toContain('8 rows, 3 new reports, 0 already known, 5 rejected');
+    expect(first.stdout).toMatch(/line 3: TDM_ERR_URL_INVALID/);
+    expect(first.stdout).toMatch(/line 4: TDM_ERR_URL_SCHEME/);
+    expect(first.stdout).toMatch(/line 5: TDM_ERR_URL_TOO_LONG/);
+    expect(first.stdout).toMatch(/line 6: TDM_ERR_TIMESTAMP/);
+    expect(first.stdout).toMatch(/line 7: TDM_ERR_HASH/);
+
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const items = await client.query<{ url: string }>('select url from items order by url');
+      // r1 and r8 are the same URL once normalised.
+      expect(items.rows.map((row) => row.url)).toEqual([
+        'http://img.example.com/1.jpg',
+        'http://img.example.com/5.jpg?a=1,2',
+      ]);
+    } finally {
+      await client.end();
+    }
+    const again = await tdm(['import', file], { DATABASE_URL: db.url });
+    expect(again.stdout).toContain('8 rows, 0 new reports, 3 already known, 5 rejected');
+  });
+
+  it('exports removals as CSV with a header even when there are none', async () => {
+    const out = await tdm(['export', '--format', 'csv'], { DATABASE_URL: db.url });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.split('\r\n')[0]).toBe(
+      'itemId,url,host,registrableDomain,hoster,reportedAt,noticeSentAt,lastOnlineAt,offlineAt,confirmedAt,offlineReason,timeToRemovalSeconds',
+    );
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Honouring a job's `notBefore`: the start time the scheduler booked for it in its
+ * domain's cluster-wide pacing. The wait happens before the job asks the politeness
+ * limiter for anything, so a waiting job holds neither a domain nor a global slot.
+ */
+import type { CheckJob } from '@tdm/core';
+
+/**
+ * The longest wait for a notBefore: the scheduler books at most 10 s ahead
+ * (MAX_PACING_HORIZON_MS in @tdm/scheduler), plus slack for clock skew between machines.
+ * A notBefore further ahead (a skewed clock, a bug) is waited for this long only.
+ */
+export const DEFAULT_MAX_NOT_BEFORE_WAIT_MS = 15_000;
+
+/** How long to wait before starting `job` at `nowMs`: 0 without or past its notBefore, never more than `maxWaitMs`. */
+export function notBeforeDelayMs(job: Pick<CheckJob, 'notBefore'>, nowMs: number, maxWaitMs: number): number {
+  if (job.notBefore === undefined) return 0;
+  const at = Date.parse(job.notBefore);
+  if (!Number.isFinite(at)) return 0;
+  return Math.min(Math.max(0, maxWaitMs), Math.max(0, at - nowMs));
+}
+
+/** Sleeps until the job's notBefore (bounded); resolves false when `signal` aborted first. */
+export async function waitForNotBefore(
+  job: Pick<CheckJob, 'notBefore'>,
+  signal: AbortSignal,
+  maxWaitMs = DEFAULT_MAX_NOT_BEFORE_WAIT_MS,
+): Promise<boolean> {
+  if (signal.aborted) return false;
+  const delay = notBeforeDelayMs(job, Date.now(), maxWaitMs);
+  if (delay === 0) return true;
+  return await new Promise<boolean>((resolve) => {
+    const done = (completed: boolean): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(completed);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), delay);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * The results service's HTTP API: `buildApp()` wires the routes to a store and returns a
+ * Fastify instance that is not listening yet (the process entry calls `listen()`, tests
+ * call `inject()`).
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Store } from '@tdm/store';
+import type { Logger, Metrics } from '@tdm/telemetry';
+import { errorBody } from './errors.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+import { registerReportRoutes } from './routes/reports.js';
+import { registerItemRoutes } from './routes/items.js';
+import { registerRemovalRoutes } from './routes/removals.js';
+import { registerOpsRoutes } from './routes/ops.js';
+
+export interface BuildAppOptions {
+  store: Store;
+  metrics: Metrics;
+  /** The service's logger; request logs are its children. */
+  logger: Logger;
+  /** Clock for defaults (a report's `reportedAt`). @default () => new Date() */
+  now?: () => Date;
+  /** `source` of reports that name none. @default 'api' */
+  defaultSource?: string;
+  /** Extra readiness check (e.g. "the bus is connected"); /readyz is 503 while it is false. @default () => true */
+  ready?: () => Promise<boolean> | boolean;
+  /** Reports accepted per POST /v1/reports. @default 10000 */
+  maxReportsPerRequest?: number;
+  /** Bytes accepted per POST /v1/reports body. @default 33554432 (32 MiB) */
+  bodyLimit?: number;
+  /** Time allowed for /readyz's checks. @default 2000 */
+  readyTimeoutMs?: number;
+}
+
+const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
+export const DEFAULT_MAX_REPORTS_PER_REQUEST = 10_000;
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+
+/** Builds the API (routes, schemas, error mapping, OpenAPI document at /openapi.json). */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Bodies of other routes are tiny; the reports route raises its own limit.
+    bodyLimit: 1024 * 1024,
+    // Probes and scrapes every few seconds would drown the request log.
+    logController: new LogController({
+      disableRequestLogging: (request: { url?: string }) =>
+        QUIET_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+    }),
+    // Errors raised before routing (a malformed URL) get our body too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send(errorBody('TDM_ERR_BAD_REQUEST', error.message));
+    },
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+
+  await app.register(swagger, {
+    // Shared schemas keep their $id as the component name (Report, Item, …), not def-N.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Takedown Monitor results API',
+        version: '1',
+        description:
+          'Reports in, removal timestamps out. Every error response is `{error: {code, message}}` with a stable ' +
+          '`TDM_ERR_*` code; docs/api.md lists them all.',
+      },
+      tags: [
+        { name: 'reports', description: 'Submitting reports' },
+        { name: 'items', description: 'Tracked URLs and their checks' },
+        { name: 'removals', description: 'Removal timestamps for analysis' },
+        { name: 'operations', description: 'Metrics, health, readiness, this document' },
+      ],
+    },
+  });
+
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  registerReportRoutes(app, {
+    store: options.store,
+    metrics: options.metrics,
+    now: options.now ?? (() => new Date()),
+    defaultSource: options.defaultSource ?? 'api',
+    maxReportsPerRequest: options.maxReportsPerRequest ?? DEFAULT_MAX_REPORTS_PER_REQUEST,
+    bodyLimit,
+  });
+  registerItemRoutes(app, options.store);
+  registerRemovalRoutes(app, options.store);
+  registerOpsRoutes(app, {
+    store: options.store,
+    metrics: options.metrics,
+    ready: options.ready ?? (() => true),
+    readyTimeoutMs: options.readyTimeoutMs ?? 2000,
+  });
+
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This OpenAPI 3 document',
+        tags: ['operations'],
+        response: { 200: { type: 'object', additionalProperties: true } },
+      },
+    },
+    async () => app.swagger(),
+  );
+
+  await app.ready();
+  return app;
+}

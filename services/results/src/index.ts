@@ -1,0 +1,29 @@
+/**
+ * @tdm/results: the analysts' HTTP API and the consumer that applies check results.
+ */
+export {
+  buildApp,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_MAX_REPORTS_PER_REQUEST,
+  type BuildAppOptions,
+} from './app.js';
+export {
+  createResultsConsumer,
+  createResultsHandler,
+  type ResultsBus,
+  type ResultsConsumer,
+  type ResultsConsumerOptions,
+  type ResultsHandlerOptions,
+} from './consumer.js';
+export { sampleItemGauges } from './item-gauges.js';
+export {
+  API_ERRORS,
+  REPORT_ERRORS,
+  ApiError,
+  type ApiErrorCode,
+  type ReportErrorCode,
+  type ErrorBody,
+} from './errors.js';
+export { csvField, csvHeader, csvRow, encodeRemovals, type RemovalFormat } from './removal-format.js';
+export { REMOVAL_COLUMNS } from './schemas.js';
+export { startCheckLogMaintenance, type CheckLogMaintenance } from './check-log-maintenance.js';

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { VALIDATION_CODES } from '@tdm/core';
+import { API_ERRORS, REPORT_ERRORS } from '@tdm/results';
+
+const doc = readFileSync(fileURLToPath(new URL('../../../docs/api.md', import.meta.url)), 'utf8');
+
+describe('docs/api.md', () => {
+  it('documents every request error code with its HTTP status', () => {
+    for (const [code, { status }] of Object.entries(API_ERRORS)) {
+      expect(doc, code).toMatch(new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*${status}\\s*\\|`));
+    }
+  });
+
+  it('documents every per-report code, including every validation code of @tdm/core', () => {
+    for (const code of [...Object.keys(REPORT_ERRORS), ...Object.keys(VALIDATION_CODES)]) {
+      expect(doc, code).toContain(`\`${code}\``);
+    }
+  });
+
+  it('documents every route', () => {
+    for (const route of [
+      'POST /v1/reports',
+      'GET /v1/items/{itemId}',
+      'GET /v1/items/{itemId}/checks',
+      'GET /v1/removals',
+      'GET /metrics',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /openapi.json',
+    ]) {
+      expect(doc, route).toContain(route);
+    }
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * Shared test setup: a real store (embedded PGlite, and PostgreSQL at TEST_DATABASE_URL
+ * through @tdm/test-helpers), the app built on it, and synthetic check results.
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  jobIdFor,
+  loadConfig,
+  type CheckResult,
+  type Config,
+  type OfflineReason,
+  type Outcome,
+} from '@tdm/core';
+import { openStore, type Store } from '@tdm/store';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@tdm/telemetry';
+import { createTestDatabase } from '@tdm/test-helpers';
+import { buildApp, type BuildAppOptions } from '@tdm/results';
+
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
+}
+
+export const BACKENDS: Backend[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const store = await openStore({});
+      await store.migrate();
+      return { store, cleanup: () => store.close() };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const db = await createTestDatabase('results');
+      const store = await openStore({ databaseUrl: db.url });
+      await store.migrate();
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await db.drop();
+        },
+      };
+    },
+  },
+];
+
+export function silentLogger(): Logger {
+  return createLogger({ service: 'results-test', level: 'silent' });
+}
+
+export interface Harness {
+  store: Store;
+  app: FastifyInstance;
+  metrics: Metrics;
+  config: Config;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Opens a store on the backend and builds the app on it. */
+export async function openHarness(
+  backend: Backend,
+  options: Partial<BuildAppOptions> = {},
+): Promise<Harness> {
+  const { store, cleanup } = await backend.open();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const logger = silentLogger();
+  const app = await buildApp({ store, metrics, logger, ...options });
+  const config = loadConfig({ env: {} });
+  return {
+    store,
+    app,
+    metrics,
+    config,
+    logger,
+    async close() {
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+/** A synthetic check result of an item at a slot; the check starts 2 s after its slot. */
+export function checkResult(
+  itemId: number,
+  scheduledAt: string,
+  outcome: Outcome,
+  reason: OfflineReason | null = null,
+  url = 'http://unused.invalid/',
+): CheckResult {
+  const slot = new Date(scheduledAt);
+  return {
+    jobId: jobIdFor(itemId, slot),
+    itemId,
+    scheduledAt: slot.toISOString(),
+    startedAt: new Date(slot.getTime() + 2000).toISOString(),
+    durationMs: 120,
+    workerId: 'test-worker',
+    outcome,
+    reason,
+    httpStatus: outcome === 'online' ? 200 : reason === 'http_404' ? 404 : reason === 'http_410' ? 410 : null,
+    ip: '127.0.0.1',
+    finalUrl: url,
+    redirects: [],
+    contentType: outcome === 'online' ? 'image/jpeg' : null,
+    bytes: outcome === 'online' ? 2048 : 0,
+    sha256: outcome === 'online' ? 'a'.repeat(64) : null,
+    sha1: null,
+    md5: null,
+    error: null,
+  };
+}
+
+/** One element of the POST /v1/reports answer (either shape). */
+export interface ReportAnswer {
+  reportId?: string;
+  itemId?: number;
+  created?: boolean;
+  index?: number;
+  line?: number;
+  error?: { code: string; field: string; message: string };
+}
+
+/** Posts reports as a JSON array and returns the parsed answer. */
+export async function postReports(
+  app: FastifyInstance,
+  reports: unknown[],
+): Promise<Array<Record<string, unknown>>> {
+  const response = await app.inject({ method: 'POST', url: '/v1/reports', payload: reports });
+  if (response.statusCode !== 200)
+    throw new Error(`POST /v1/reports: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+/** Minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF), to read the CSV export back. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') quoted = false;
+      else field += ch;
+      i += 1;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i += 1;
+    } else field += ch;
+    i += 1;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}

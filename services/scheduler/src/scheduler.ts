@@ -1,0 +1,156 @@
+/**
+ * The scheduler: claims due items from the store and publishes their check jobs.
+ *
+ * Each round claims at most `schedulerBatch` items inside one transaction and publishes
+ * their jobs before it commits (see Store.claimDueJobs), so nothing is lost between the
+ * two; a full batch means more may be due, so the next round starts at once, otherwise
+ * the loop sleeps one tick. While the CHECKS stream holds more than `maxPendingJobs`
+ * jobs, it claims nothing (backpressure: the crawlers are behind, and claiming more would
+ * only age the jobs in the queue). Several schedulers may run at once: the store's
+ * `FOR UPDATE SKIP LOCKED` splits the due items between them.
+ *
+ * Politeness for the whole cluster: the claim paces each registrable domain in the
+ * database (`domainRate`, see Store.claimDueJobs) and stamps each job with the start time
+ * it booked (`notBefore`), which the crawlers honour; so the rate holds however many
+ * schedulers and crawlers run.
+ */
+import type { Bus } from '@tdm/bus';
+import { fixedInterval, type CheckJob, type Config, type Mode } from '@tdm/core';
+import type { Store } from '@tdm/store';
+import type { Logger, Metrics } from '@tdm/telemetry';
+import { backoffMs, sleep } from './sleep.js';
+
+export type SchedulerConfig = Pick<
+  Config,
+  'checkIntervalMs' | 'schedulePolicy' | 'offlineRecheckIntervalMs' | 'schedulerBatch' | 'schedulerTickMs' | 'maxPendingJobs' | 'domainRate'
+>;
+
+/** The longest pacing horizon: a crawler waits at most this (plus slack) for a job's notBefore. */
+export const MAX_PACING_HORIZON_MS = 10_000;
+
+/**
+ * How far ahead a claim books a domain's start times: at least 1 s, and two ticks, so a
+ * rate-limited domain always has jobs booked until the next round (a horizon shorter than
+ * the tick would cap the domain below its rate).
+ */
+export function pacingHorizonMs(schedulerTickMs: number): number {
+  return Math.min(MAX_PACING_HORIZON_MS, Math.max(1000, 2 * schedulerTickMs));
+}
+
+export interface SchedulerOptions {
+  store: Pick<Store, 'claimDueJobs'>;
+  bus: Pick<Bus, 'pendingJobs' | 'publishJobs' | 'consumerPending'>;
+  config: SchedulerConfig;
+  logger: Logger;
+  metrics: Pick<Metrics, 'jobsPublished' | 'claimDuration' | 'consumerPending'>;
+  /**
+   * How often the `consumerPending` gauge is refreshed.
+   * @default 5000
+   */
+  pendingMetricEveryMs?: number;
+}
+
+export interface Scheduler {
+  /** Runs the loop until stop(); never rejects (failures are logged and retried with backoff). */
+  run(): Promise<void>;
+  /** Interrupts the sleep, lets the current round finish (it commits or rolls back), and resolves when run() returned. */
+  stop(): Promise<void>;
+}
+
+class LoopScheduler implements Scheduler {
+  readonly #options: SchedulerOptions;
+  readonly #stopping = new AbortController();
+  #running: Promise<void> | null = null;
+  #throttled = false;
+  #pendingMetricAt = 0;
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+  }
+
+  run(): Promise<void> {
+    this.#running ??= this.#loop();
+    return this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    const { config, logger } = this.#options;
+    const signal = this.#stopping.signal;
+    let failures = 0;
+    logger.info(
+      { batch: config.schedulerBatch, tickMs: config.schedulerTickMs, domainRate: config.domainRate, pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs) },
+      'scheduler started',
+    );
+    while (!signal.aborted) {
+      try {
+        const claimed = await this.#round();
+        if (failures > 0) logger.info({ failures }, 'scheduler recovered');
+        failures = 0;
+        if (claimed < config.schedulerBatch) await sleep(config.schedulerTickMs, signal);
+      } catch (error) {
+        failures += 1;
+        // NATS or the database away: keep the loop alive and retry with backoff.
+        logger.warn({ err: error, failures }, 'scheduler round failed; retrying');
+        await sleep(backoffMs(failures), signal);
+      }
+    }
+    logger.info('scheduler stopped');
+  }
+
+  /** One round: check backpressure, then claim and publish. Returns the number of jobs published. */
+  async #round(): Promise<number> {
+    const { store, bus, config, logger, metrics } = this.#options;
+    await this.#refreshPendingMetric();
+    const pending = await bus.pendingJobs();
+    if (pending > config.maxPendingJobs) {
+      if (!this.#throttled) logger.warn({ pending, maxPendingJobs: config.maxPendingJobs }, 'backpressure: not claiming until crawlers catch up');
+      this.#throttled = true;
+      return 0;
+    }
+    if (this.#throttled) logger.info({ pending }, 'backpressure released');
+    this.#throttled = false;
+    const endTimer = metrics.claimDuration.startTimer();
+    const jobs = await store.claimDueJobs(
+      {
+        now: new Date(),
+        limit: config.schedulerBatch,
+        policy: {
+          regular: config.schedulePolicy ?? fixedInterval(config.checkIntervalMs),
+          offlineRecheckIntervalMs: config.offlineRecheckIntervalMs,
+          domainRate: config.domainRate,
+          pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs),
+        },
+      },
+      (batch) => bus.publishJobs(batch),
+    );
+    endTimer();
+    this.#count(jobs);
+    if (jobs.length > 0) logger.debug({ jobs: jobs.length }, 'jobs published');
+    return jobs.length;
+  }
+
+  #count(jobs: CheckJob[]): void {
+    const byMode = new Map<Mode, number>();
+    for (const job of jobs) byMode.set(job.mode, (byMode.get(job.mode) ?? 0) + 1);
+    for (const [mode, count] of byMode) this.#options.metrics.jobsPublished.inc({ mode }, count);
+  }
+
+  async #refreshPendingMetric(): Promise<void> {
+    const every = this.#options.pendingMetricEveryMs ?? 5000;
+    if (Date.now() - this.#pendingMetricAt < every) return;
+    this.#pendingMetricAt = Date.now();
+    for (const { stream, consumer, pending } of await this.#options.bus.consumerPending()) {
+      this.#options.metrics.consumerPending.set({ stream, consumer }, pending);
+    }
+  }
+}
+
+/** Creates a scheduler; call run() to start it. */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  return new LoopScheduler(options);
+}

@@ -1,0 +1,721 @@
+/**
+ * Deployment artefacts checked against the code they describe: the Grafana dashboard and
+ * the alert rules may name only metrics that libs/telemetry defines, the Kubernetes
+ * manifests only settings that libs/core/src/config.ts knows, and every workload has
+ * probes, resources and the policies docs/operations.md promises. A renamed metric or
+ * setting breaks this file, not an operator's dashboard at 3 a.m.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '@tdm/telemetry';
+import {
+  asList,
+  asMap,
+  dig,
+  parseYamlDocuments,
+  YamlSubsetError,
+  type YamlMap,
+  type YamlValue,
+} from './mini-yaml.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const read = (relative: string): string => readFileSync(path.join(ROOT, relative), 'utf8');
+
+// ---- what the code defines, read as text ----
+
+type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/** `new Counter({ name: 'tdm_…'` etc. in libs/telemetry/src/metrics.ts. */
+function appMetricsFromSource(): Map<string, MetricType> {
+  const source = read('libs/telemetry/src/metrics.ts');
+  const found = new Map<string, MetricType>();
+  for (const match of source.matchAll(/new (Counter|Gauge|Histogram)\(\{\s*name:\s*'(tdm_[a-z0-9_]+)'/g)) {
+    found.set(match[2] as string, (match[1] as string).toLowerCase() as MetricType);
+  }
+  return found;
+}
+
+const APP_METRICS = appMetricsFromSource();
+
+/** prom-client's default metrics, registered with the `tdm_` prefix by createMetrics(). */
+async function defaultMetrics(): Promise<Map<string, MetricType>> {
+  const metrics = createMetrics();
+  const all = await metrics.registry.getMetricsAsJSON();
+  const found = new Map<string, MetricType>();
+  for (const metric of all) {
+    if (!APP_METRICS.has(metric.name)) found.set(metric.name, String(metric.type) as MetricType);
+  }
+  return found;
+}
+
+/** Series names a query may use: counters and gauges as named, histograms by suffix. */
+function seriesNames(metrics: Map<string, MetricType>): Map<string, 'counter' | 'gauge' | 'histogram-part'> {
+  const series = new Map<string, 'counter' | 'gauge' | 'histogram-part'>();
+  for (const [name, type] of metrics) {
+    if (type === 'histogram')
+      for (const suffix of ['_bucket', '_sum', '_count']) series.set(name + suffix, 'histogram-part');
+    else series.set(name, type);
+  }
+  return series;
+}
+
+/** `env: 'NAME'` in SETTINGS, plus TDM_CONFIG which loadConfig reads itself. */
+function settingEnvNames(): Set<string> {
+  const source = read('libs/core/src/config.ts');
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\benv:\s*'([A-Z0-9_]+)'/g)) names.add(match[1] as string);
+  for (const match of source.matchAll(/\benv\['([A-Z0-9_]+)'\]/g)) names.add(match[1] as string);
+  return names;
+}
+
+const SETTING_ENVS = settingEnvNames();
+
+function settingDefault(env: string): string {
+  const source = read('libs/core/src/config.ts');
+  const match = new RegExp(`env: '${env}',\\s*kind: '[a-z]+',\\s*default: '([^']*)'`).exec(source);
+  if (!match) throw new Error(`no default found for ${env}`);
+  return match[1] as string;
+}
+
+// ---- PromQL ----
+
+const PROMQL_WORDS = new Set([
+  // aggregations and modifiers
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'quantile',
+  'group',
+  'count_values',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+  // functions
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'idelta',
+  'deriv',
+  'predict_linear',
+  'histogram_quantile',
+  'clamp',
+  'clamp_min',
+  'clamp_max',
+  'abs',
+  'ceil',
+  'floor',
+  'round',
+  'changes',
+  'resets',
+  'absent',
+  'absent_over_time',
+  'vector',
+  'scalar',
+  'time',
+  'timestamp',
+  'label_replace',
+  'label_join',
+  'avg_over_time',
+  'max_over_time',
+  'min_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'last_over_time',
+  'quantile_over_time',
+  'sort',
+  'sort_desc',
+  'inf',
+  'nan',
+]);
+/** Series that Prometheus itself writes for every target. */
+const PROMETHEUS_SERIES = new Set(['up']);
+
+/** The identifiers of an expression that name series (labels, strings, ranges removed). */
+function seriesIdentifiers(expr: string): string[] {
+  let text = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ');
+  // Label lists of by/without/on/ignoring/group_left/group_right are label names, not series.
+  text = text.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '$1 ');
+  text = text.replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' ');
+  return [...text.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)]
+    .map((m) => m[0])
+    .filter((word) => !PROMQL_WORDS.has(word));
+}
+
+function checkExpression(
+  expr: string,
+  series: Map<string, 'counter' | 'gauge' | 'histogram-part'>,
+): string[] {
+  const problems: string[] = [];
+  for (const word of seriesIdentifiers(expr)) {
+    if (!series.has(word) && !PROMETHEUS_SERIES.has(word))
+      problems.push(`unknown series "${word}" in: ${expr}`);
+  }
+  for (const match of expr.matchAll(/\b(rate|irate|increase)\(\s*([a-z_:][a-z0-9_:]*)/g)) {
+    const kind = series.get(match[2] as string);
+    if (kind === 'gauge') problems.push(`${match[1]}() of the gauge ${match[2]} in: ${expr}`);
+  }
+  if (expr.includes('histogram_quantile(')) {
+    if (!/_bucket\b/.test(expr) || !/\bby\s*\([^)]*\ble\b/.test(expr)) {
+      problems.push(`histogram_quantile without _bucket grouped by le: ${expr}`);
+    }
+  }
+  return problems;
+}
+
+// ---- files ----
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) out.push(...walk(full));
+    else out.push(full);
+  }
+  return out.sort();
+}
+
+interface K8sDoc {
+  file: string;
+  doc: YamlMap;
+}
+
+const K8S_DIR = path.join(ROOT, 'k8s');
+const K8S_YAML = walk(K8S_DIR).filter((file) => file.endsWith('.yaml'));
+const rel = (file: string): string => path.relative(ROOT, file);
+
+function k8sDocs(): K8sDoc[] {
+  const docs: K8sDoc[] = [];
+  for (const file of K8S_YAML) {
+    for (const doc of parseYamlDocuments(readFileSync(file, 'utf8')))
+      docs.push({ file, doc: asMap(doc, rel(file)) });
+  }
+  return docs;
+}
+
+const DOCS = k8sDocs();
+const inDir = (dir: string) => (d: K8sDoc) => rel(d.file).startsWith(`k8s/${dir}/`);
+/** The resources (not kustomizations, not overlay patches) of the bases and components. */
+const RESOURCES = DOCS.filter(
+  (d) =>
+    !['Kustomization', 'Component'].includes(String(d.doc['kind'])) &&
+    !inDir('overlays')(d) &&
+    !d.doc['$patch'],
+);
+const byKind = (kind: string): K8sDoc[] => RESOURCES.filter((d) => d.doc['kind'] === kind);
+const nameOf = (d: K8sDoc): string => String(dig(d.doc, 'metadata.name'));
+
+function podSpec(d: K8sDoc): YamlMap {
+  return asMap(dig(d.doc, 'spec.template.spec'), `${nameOf(d)} pod spec`);
+}
+/** Containers and init containers; none for an overlay patch that has no pod template. */
+function containersOf(d: K8sDoc): YamlMap[] {
+  const spec = dig(d.doc, 'spec.template.spec');
+  return [
+    ...asList(dig(spec, 'initContainers'), 'initContainers'),
+    ...asList(dig(spec, 'containers'), 'containers'),
+  ].map((c) => asMap(c, `${nameOf(d)} container`));
+}
+const isTdmImage = (container: YamlMap): boolean =>
+  ['tdm', 'tdm-crawler'].includes(String(container['image']));
+
+/** KEY=VALUE lines of k8s/base/config.env (the tdm-config ConfigMap). */
+function configEnv(): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of read('k8s/base/config.env').split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    values.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return values;
+}
+
+const portOf = (listen: string): number => Number(/:(\d+)$/.exec(listen)?.[1]);
+
+// ---- tests ----
+
+describe('metric names', () => {
+  it('are read from metrics.ts exactly as the registry registers them', async () => {
+    expect(APP_METRICS.size).toBeGreaterThanOrEqual(11);
+    const registry = createMetrics({ defaultMetrics: false }).registry;
+    const registered = (await registry.getMetricsAsJSON()).map((m) => `${m.name}:${String(m.type)}`).sort();
+    expect([...APP_METRICS].map(([name, type]) => `${name}:${type}`).sort()).toEqual(registered);
+  });
+});
+
+describe('Grafana dashboard', () => {
+  const dashboard = JSON.parse(read('grafana/dashboards/takedown-monitor.json')) as {
+    uid: string;
+    title: string;
+    panels: Array<{
+      id: number;
+      type: string;
+      title: string;
+      description?: string;
+      gridPos: { x: number; y: number; w: number; h: number };
+      datasource?: { uid: string };
+      targets?: Array<{ expr: string; refId: string; datasource?: { uid: string } }>;
+    }>;
+    templating: { list: Array<{ name: string; type: string; query: unknown; current?: { value: string } }> };
+  };
+  const panels = dashboard.panels.filter((panel) => panel.type !== 'row');
+  const expressions = panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+
+  it('is well formed: unique ids, panels inside the 24-column grid, a query and a description on each', () => {
+    expect(dashboard.uid).toBe('takedown-monitor');
+    const ids = dashboard.panels.map((panel) => panel.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const panel of panels) {
+      expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
+      expect(panel.targets?.length ?? 0, panel.title).toBeGreaterThan(0);
+      expect(panel.description ?? '', panel.title).not.toBe('');
+      expect(panel.datasource?.uid, panel.title).toBe('${datasource}');
+      const refIds = (panel.targets ?? []).map((target) => target.refId);
+      expect(new Set(refIds).size, panel.title).toBe(refIds.length);
+    }
+    expect(panels.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('queries only metrics defined in libs/telemetry (and prom-client defaults with the tdm_ prefix)', async () => {
+    const series = seriesNames(new Map([...APP_METRICS, ...(await defaultMetrics())]));
+    expect(series.has('tdm_process_cpu_seconds_total')).toBe(true);
+    expect(series.has('tdm_nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    const problems = expressions.flatMap((expr) => checkExpression(expr, series));
+    expect(problems).toEqual([]);
+  });
+
+  it('shows every application metric, and process CPU, memory and event loop lag', () => {
+    const used = new Set(expressions.flatMap((expr) => seriesIdentifiers(expr)));
+    for (const [name, type] of APP_METRICS) {
+      const wanted = type === 'histogram' ? `${name}_bucket` : name;
+      expect(used.has(wanted), `dashboard lacks ${wanted}`).toBe(true);
+    }
+    for (const name of [
+      'tdm_process_cpu_seconds_total',
+      'tdm_process_resident_memory_bytes',
+      'tdm_nodejs_eventloop_lag_p99_seconds',
+    ]) {
+      expect(used.has(name), `dashboard lacks ${name}`).toBe(true);
+    }
+  });
+
+  it('has template variables that query known metrics and default to the provisioned data source', async () => {
+    const series = seriesNames(new Map([...APP_METRICS, ...(await defaultMetrics())]));
+    const datasource = dashboard.templating.list.find((variable) => variable.name === 'datasource');
+    const provisioned = parseYamlDocuments(read('grafana/provisioning/datasources/prometheus.yaml'))[0];
+    const uid = dig(asList(dig(provisioned, 'datasources'), 'datasources')[0], 'uid');
+    expect(datasource?.current?.value).toBe(uid);
+    for (const variable of dashboard.templating.list.filter((v) => v.type === 'query')) {
+      const query = String((variable.query as { query?: string }).query ?? variable.query);
+      const metric = /label_values\(\s*([a-z_:][a-z0-9_:]*)\s*,/.exec(query)?.[1];
+      expect(metric && series.has(metric), `variable ${variable.name}: ${query}`).toBe(true);
+    }
+  });
+
+  it('is found by the dashboard provider at the path docs/operations.md gives', () => {
+    const provider = parseYamlDocuments(read('grafana/provisioning/dashboards/takedown-monitor.yaml'))[0];
+    const dir = String(dig(asList(dig(provider, 'providers'), 'providers')[0], 'options.path'));
+    expect(dir).toMatch(/^\/var\/lib\/grafana\/dashboards\//);
+    expect(read('docs/operations.md')).toContain(dir);
+  });
+});
+
+describe('alert rules', () => {
+  const file = parseYamlDocuments(read('grafana/alerts/tdm-alerts.yaml'))[0];
+  const rules = asList(dig(file, 'groups'), 'groups').flatMap((group) =>
+    asList(dig(group, 'rules'), 'rules').map((rule) => asMap(rule, 'rule')),
+  );
+  const operations = read('docs/operations.md');
+  const headings = new Set(
+    [...operations.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)].map((m) =>
+      (m[1] as string)
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+
+  it('cover lateness, backlog, error rate and no checks, each with severity, summary and a runbook section', () => {
+    const names = rules.map((rule) => String(rule['alert']));
+    for (const wanted of [
+      'TdmNoChecks',
+      'TdmScheduleLate',
+      'TdmConsumerBacklogGrowing',
+      'TdmCheckErrorRate',
+    ]) {
+      expect(names).toContain(wanted);
+    }
+    for (const rule of rules) {
+      const name = String(rule['alert']);
+      expect(String(rule['for']), name).toMatch(/^\d+[smh]$/);
+      expect(['warning', 'critical'], name).toContain(dig(rule, 'labels.severity'));
+      expect(String(dig(rule, 'annotations.summary') ?? ''), name).not.toBe('');
+      const runbook = String(dig(rule, 'annotations.runbook_url'));
+      const anchor = /^docs\/operations\.md#(.+)$/.exec(runbook)?.[1];
+      expect(anchor && headings.has(anchor), `${name}: no section for ${runbook}`).toBe(true);
+    }
+  });
+
+  it('query only metrics defined in libs/telemetry', async () => {
+    const series = seriesNames(new Map([...APP_METRICS, ...(await defaultMetrics())]));
+    const problems = rules.flatMap((rule) => checkExpression(String(rule['expr']), series));
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  it('are all inside the YAML subset, and every object has apiVersion, kind and a name', () => {
+    expect(K8S_YAML.length).toBeGreaterThan(10);
+    for (const { file, doc } of DOCS) {
+      expect(typeof doc['apiVersion'], rel(file)).toBe('string');
+      expect(typeof doc['kind'], rel(file)).toBe('string');
+      if (!['Kustomization', 'Component'].includes(String(doc['kind']))) {
+        expect(typeof dig(doc, 'metadata.name'), rel(file)).toBe('string');
+      }
+    }
+  });
+
+  it('kustomizations name only files that exist, and no manifest of a base or component is left out', () => {
+    const referenced = new Set<string>();
+    for (const { file, doc } of DOCS.filter((d) =>
+      ['Kustomization', 'Component'].includes(String(d.doc['kind'])),
+    )) {
+      const dir = path.dirname(file);
+      const refs = [
+        ...asList(doc['resources'], 'resources').map(String),
+        ...asList(doc['components'], 'components').map(String),
+        ...asList(doc['patches'], 'patches').map((p) => String(dig(p, 'path'))),
+        ...asList(doc['configMapGenerator'], 'configMapGenerator').flatMap((g) => [
+          ...asList(dig(g, 'envs'), 'envs').map(String),
+          ...asList(dig(g, 'files'), 'files').map(String),
+        ]),
+      ];
+      for (const ref of refs) {
+        const target = path.resolve(dir, ref);
+        expect(existsSync(target), `${rel(file)} names ${ref}`).toBe(true);
+        if (statSync(target).isDirectory())
+          expect(existsSync(path.join(target, 'kustomization.yaml')), ref).toBe(true);
+        referenced.add(target);
+      }
+    }
+    for (const file of K8S_YAML.filter(
+      (f) => !rel(f).startsWith('k8s/overlays/') && !f.endsWith('kustomization.yaml'),
+    )) {
+      expect(referenced.has(file), `${rel(file)} is in no kustomization`).toBe(true);
+    }
+  });
+
+  it('use only settings that libs/core/src/config.ts defines', () => {
+    expect(SETTING_ENVS.has('TDM_CHECK_INTERVAL')).toBe(true);
+    // Any TDM_* name anywhere under k8s/, comments included: a stale name misleads too.
+    for (const file of walk(K8S_DIR)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/\bTDM_[A-Z0-9_]+/g)) {
+        expect(SETTING_ENVS.has(match[0]), `${rel(file)}: ${match[0]} is not a setting`).toBe(true);
+      }
+    }
+    for (const key of configEnv().keys()) expect(SETTING_ENVS.has(key), `config.env: ${key}`).toBe(true);
+    for (const d of DOCS.filter((x) =>
+      ['Deployment', 'Job', 'StatefulSet'].includes(String(x.doc['kind'])),
+    )) {
+      for (const container of containersOf(d).filter(isTdmImage)) {
+        for (const env of asList(container['env'], 'env')) {
+          const name = String(dig(env, 'name'));
+          expect(SETTING_ENVS.has(name), `${nameOf(d)}: env ${name}`).toBe(true);
+        }
+      }
+    }
+    for (const d of DOCS.filter((x) => x.doc['kind'] === 'Kustomization')) {
+      for (const generator of asList(d.doc['configMapGenerator'], 'configMapGenerator')) {
+        if (dig(generator, 'name') !== 'tdm-config') continue;
+        for (const literal of asList(dig(generator, 'literals'), 'literals')) {
+          const key = String(literal).split('=')[0] as string;
+          expect(SETTING_ENVS.has(key), `${rel(d.file)}: ${key}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('give every Deployment readiness (/readyz) and liveness (/healthz) probes on the port the service listens on', () => {
+    const env = configEnv();
+    const deployments = byKind('Deployment');
+    expect(deployments.map(nameOf).sort()).toEqual(['tdm-crawler', 'tdm-results', 'tdm-scheduler']);
+    for (const d of deployments) {
+      for (const container of containersOf(d)) {
+        const where = `${nameOf(d)}/${String(container['name'])}`;
+        const readiness = dig(container, 'readinessProbe.httpGet');
+        const liveness = dig(container, 'livenessProbe.httpGet');
+        expect(dig(readiness, 'path'), where).toBe('/readyz');
+        expect(dig(liveness, 'path'), where).toBe('/healthz');
+        const ports = new Map(
+          asList(container['ports'], 'ports').map((p) => [
+            String(dig(p, 'name')),
+            Number(dig(p, 'containerPort')),
+          ]),
+        );
+        for (const probe of [readiness, liveness])
+          expect(ports.has(String(dig(probe, 'port'))), where).toBe(true);
+        const [subcommand] = asList(container['args'], 'args').map(String);
+        const listen = subcommand === 'results' ? env.get('TDM_LISTEN') : env.get('TDM_METRICS_LISTEN');
+        expect(['scheduler', 'crawler', 'results']).toContain(subcommand);
+        expect(ports.get(String(dig(readiness, 'port'))), where).toBe(portOf(String(listen)));
+        const scrapePort = dig(d.doc, ['spec', 'template', 'metadata', 'annotations', 'prometheus.io/port']);
+        expect(Number(scrapePort), `${where} scrape port`).toBe(portOf(String(listen)));
+      }
+    }
+    // Listening on loopback inside a pod would make every probe fail.
+    expect(env.get('TDM_LISTEN')).toMatch(/^0\.0\.0\.0:/);
+    expect(env.get('TDM_METRICS_LISTEN')).toMatch(/^0\.0\.0\.0:/);
+  });
+
+  it('set resource requests and limits on every container, and run them unprivileged', () => {
+    const workloads = [...byKind('Deployment'), ...byKind('StatefulSet'), ...byKind('Job')];
+    expect(workloads.length).toBeGreaterThanOrEqual(5);
+    for (const d of workloads) {
+      expect(dig(podSpec(d), 'securityContext.runAsNonRoot'), nameOf(d)).toBe(true);
+      for (const container of containersOf(d)) {
+        const where = `${nameOf(d)}/${String(container['name'])}`;
+        for (const key of ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory']) {
+          expect(dig(container, `resources.${key}`), `${where} ${key}`).toBeDefined();
+        }
+        expect(dig(container, 'securityContext.allowPrivilegeEscalation'), where).toBe(false);
+        expect(dig(container, 'securityContext.readOnlyRootFilesystem'), where).toBe(true);
+      }
+    }
+  });
+
+  it('run the schema migration as a Job, and give the database only to the parts that use it', () => {
+    const [job] = byKind('Job');
+    expect(job && containersOf(job)[0]?.['args']).toEqual(['migrate']);
+    const users = new Map<string, boolean>();
+    for (const d of [...byKind('Deployment'), ...byKind('Job')]) {
+      const env = containersOf(d).flatMap((c) => asList(c['env'], 'env'));
+      users.set(
+        nameOf(d),
+        env.some((e) => dig(e, 'name') === 'DATABASE_URL'),
+      );
+    }
+    expect(Object.fromEntries(users)).toEqual({
+      'tdm-crawler': false,
+      'tdm-migrate': true,
+      'tdm-results': true,
+      'tdm-scheduler': true,
+    });
+  });
+
+  it('select existing pods from every PodDisruptionBudget and Service, and autoscale the crawler on tdm_consumer_pending', () => {
+    const podLabels = [...byKind('Deployment'), ...byKind('StatefulSet')].map((d) =>
+      asMap(dig(d.doc, 'spec.template.metadata.labels'), nameOf(d)),
+    );
+    const selects = (selector: YamlValue | undefined): boolean =>
+      podLabels.some((labels) =>
+        Object.entries(asMap(selector, 'selector')).every(([k, v]) => labels[k] === v),
+      );
+    for (const pdb of byKind('PodDisruptionBudget'))
+      expect(selects(dig(pdb.doc, 'spec.selector.matchLabels')), nameOf(pdb)).toBe(true);
+    for (const service of byKind('Service'))
+      expect(selects(dig(service.doc, 'spec.selector')), nameOf(service)).toBe(true);
+    expect(byKind('PodDisruptionBudget').length).toBe(4);
+
+    const [hpa] = byKind('HorizontalPodAutoscaler');
+    expect(hpa && dig(hpa.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler');
+    const external = asList(dig(hpa?.doc, 'spec.metrics'), 'metrics').find(
+      (m) => dig(m, 'type') === 'External',
+    );
+    const metric = String(dig(external, 'external.metric.name'));
+    expect(APP_METRICS.get(metric)).toBe('gauge');
+    expect(metric).toBe('tdm_consumer_pending');
+    // Lag per pod times the most pods must fit under the scheduler's backpressure bound.
+    const perPod = Number(dig(external, 'external.target.averageValue'));
+    expect(perPod * Number(dig(hpa?.doc, 'spec.maxReplicas'))).toBeLessThanOrEqual(
+      Number(configEnv().get('TDM_MAX_PENDING_JOBS')),
+    );
+  });
+
+  it('let the crawler reach the internet and NATS but no private, loopback, link-local or metadata range', () => {
+    const policy = byKind('NetworkPolicy').find((d) => nameOf(d) === 'tdm-crawler');
+    expect(policy).toBeDefined();
+    expect(asList(dig(policy?.doc, 'spec.policyTypes'), 'policyTypes')).toEqual(['Ingress', 'Egress']);
+    const egress = asList(dig(policy?.doc, 'spec.egress'), 'egress');
+    const blocks = egress
+      .flatMap((rule) => asList(dig(rule, 'to'), 'to'))
+      .map((peer) => dig(peer, 'ipBlock'))
+      .filter(Boolean);
+    const v4 = blocks.find((b) => dig(b, 'cidr') === '0.0.0.0/0');
+    const v6 = blocks.find((b) => dig(b, 'cidr') === '::/0');
+    for (const range of [
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+      '100.64.0.0/10',
+      '127.0.0.0/8',
+      '169.254.0.0/16',
+    ]) {
+      expect(asList(dig(v4, 'except'), 'except'), range).toContain(range);
+    }
+    for (const range of ['::1/128', 'fc00::/7', 'fe80::/10'])
+      expect(asList(dig(v6, 'except'), 'except'), range).toContain(range);
+    // Every other egress rule is a pod selector: NATS on its client port.
+    const natsClientPort = byKind('StatefulSet')
+      .filter((d) => nameOf(d) === 'nats')
+      .flatMap((d) => containersOf(d))
+      .flatMap((c) => asList(c['ports'], 'ports'))
+      .find((p) => dig(p, 'name') === 'client');
+    const natsRule = egress.find((rule) =>
+      asList(dig(rule, 'to'), 'to').some(
+        (peer) => dig(peer, ['podSelector', 'matchLabels', 'app.kubernetes.io/name']) === 'nats',
+      ),
+    );
+    expect(natsRule).toBeDefined();
+    expect(dig(asList(dig(natsRule, 'ports'), 'ports')[0], 'port')).toBe(
+      dig(natsClientPort, 'containerPort'),
+    );
+    // A default deny and DNS for everyone.
+    const deny = byKind('NetworkPolicy').find((d) => nameOf(d) === 'tdm-default-deny');
+    expect(asMap(dig(deny?.doc, 'spec.podSelector'), 'podSelector')).toEqual({});
+    expect(byKind('NetworkPolicy').some((d) => nameOf(d) === 'tdm-allow-dns')).toBe(true);
+  });
+
+  it('run NATS as a three-node JetStream cluster whose config nats-server accepts', () => {
+    const [nats] = byKind('StatefulSet').filter((d) => nameOf(d) === 'nats');
+    expect(nats && dig(nats.doc, 'spec.replicas')).toBe(3);
+    const headless = String(dig(nats?.doc, 'spec.serviceName'));
+    const conf = read('k8s/nats/nats.conf');
+    expect(conf).toMatch(/jetstream\s*\{/);
+    for (let i = 0; i < 3; i++) expect(conf).toContain(`nats://nats-${i}.${headless}:6222`);
+    expect(
+      byKind('Service').some((d) => nameOf(d) === headless && dig(d.doc, 'spec.clusterIP') === 'None'),
+    ).toBe(true);
+    // The real server parses the file (-t: test the configuration and exit).
+    const out = execFileSync('nats-server', ['-t', '-c', path.join(ROOT, 'k8s/nats/nats.conf')], {
+      env: { ...process.env, SERVER_NAME: 'nats-0' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+    });
+    expect(out).toBe('');
+  });
+
+  it('offer KEDA scaling on the CHECKS consumer as a component that replaces the HPA', () => {
+    const [scaled] = byKind('ScaledObject');
+    expect(scaled && dig(scaled.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler');
+    const trigger = asList(dig(scaled?.doc, 'spec.triggers'), 'triggers').find(
+      (t) => dig(t, 'type') === 'nats-jetstream',
+    );
+    expect(dig(trigger, 'metadata.stream')).toBe('CHECKS');
+    const endpoint = String(dig(trigger, 'metadata.natsServerMonitoringEndpoint'));
+    const monitor = byKind('Service')
+      .filter((d) => nameOf(d) === 'nats')
+      .flatMap((d) => asList(dig(d.doc, 'spec.ports'), 'ports'))
+      .find((p) => dig(p, 'name') === 'monitor');
+    expect(endpoint).toBe(`nats.tdm.svc.cluster.local:${String(dig(monitor, 'port'))}`);
+    const deletion = DOCS.find(
+      (d) => d.doc['$patch'] === 'delete' && d.doc['kind'] === 'HorizontalPodAutoscaler',
+    );
+    expect(deletion && rel(deletion.file)).toBe('k8s/components/keda/delete-hpa.yaml');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('builds with npm ci on node:20-bookworm-slim, prunes dev dependencies and runs the CLI as non-root', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci$/m);
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/services\/cli\/dist\/main\.js"\]$/m);
+    const users = [...dockerfile.matchAll(/^USER (\S+)$/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBe('10001:10001');
+    // The Kubernetes manifests rely on this uid.
+    expect(read('k8s/base/scheduler.yaml')).toContain('runAsUser: 10001');
+  });
+
+  it('copies the manifest of every npm workspace before npm ci', () => {
+    const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+    for (const workspace of workspaces)
+      expect(beforeInstall).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+  });
+
+  it('has a browser target with the system Chromium at the path TDM_CHROMIUM_PATH defaults to', () => {
+    const browser = dockerfile.slice(dockerfile.indexOf('AS browser'));
+    expect(browser).toMatch(/apt-get install -y --no-install-recommends chromium\b/);
+    expect(browser).toContain(`TDM_CHROMIUM_PATH=${settingDefault('TDM_CHROMIUM_PATH')}`);
+    expect(dockerfile).not.toMatch(/^(?:RUN|ENV).*playwright/m);
+  });
+
+  it('keeps node_modules, build output, data and git out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['**/node_modules', '**/dist', 'data', '.git']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('docs/operations.md', () => {
+  const operations = read('docs/operations.md');
+
+  it('explains every dashboard panel and every alert', () => {
+    const dashboard = JSON.parse(read('grafana/dashboards/takedown-monitor.json')) as {
+      panels: Array<{ type: string; title: string }>;
+    };
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+      expect(operations, panel.title).toContain(`#### ${panel.title}\n`);
+    }
+    const rules = read('grafana/alerts/tdm-alerts.yaml');
+    for (const match of rules.matchAll(/- alert: (\w+)/g))
+      expect(operations).toMatch(new RegExp(`^#{2,4} .*${match[1]}`, 'm'));
+  });
+});
+
+describe('mini-yaml (the reader these tests use)', () => {
+  it('reads mappings, sequences of mappings, quoted and block scalars across documents', () => {
+    const docs = parseYamlDocuments(
+      [
+        'a: 1 # comment',
+        'b:',
+        '  - name: x',
+        '    port: 80',
+        '  - "q: #1"',
+        'c: |',
+        '  line one',
+        '    # kept',
+        'd: {}',
+        '---',
+        'list:',
+        '- plain://not:a-key',
+        "- 'it''s'",
+      ].join('\n'),
+    );
+    expect(docs).toEqual([
+      { a: 1, b: [{ name: 'x', port: 80 }, 'q: #1'], c: 'line one\n  # kept\n', d: {} },
+      { list: ['plain://not:a-key', "it's"] },
+    ]);
+  });
+
+  it('refuses what it does not understand instead of misreading it', () => {
+    expect(() => parseYamlDocuments('a: &anchor 1')).toThrow(YamlSubsetError);
+    expect(() => parseYamlDocuments('a: one\n  two')).toThrow(YamlSubsetError);
+    expect(() => parseYamlDocuments('a: {b: 1}')).toThrow(YamlSubsetError);
+    expect(() => parseYamlDocuments('a: b: c')).toThrow(YamlSubsetError);
+    expect(() => parseYamlDocuments('a: 1\na: 2')).toThrow(YamlSubsetError);
+  });
+});
