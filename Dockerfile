@@ -37,11 +37,15 @@ COPY services/crawler/package.json services/crawler/
 COPY services/results/package.json services/results/
 COPY services/cli/package.json services/cli/
 COPY test/helpers/package.json test/helpers/
+COPY bench/package.json bench/
 RUN npm ci
 
 COPY libs/ libs/
 COPY services/ services/
 COPY test/helpers/ test/helpers/
+# The benchmark is a workspace and a project reference, so `npm run build` compiles it;
+# the runtime image does not copy it.
+COPY bench/ bench/
 RUN npm run build \
  && npm prune --omit=dev \
  && find libs services -name '*.tsbuildinfo' -delete
