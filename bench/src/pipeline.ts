@@ -48,14 +48,9 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-/**
- * The env variable of the prober's keep-alive switch, if the configuration has one. The
- * prober supports `keepAlive` (libs/probe/src/options.ts) but Config did not carry it when
- * this bench was written; the fresh mode then relies on the fixture closing connections.
- */
-export function keepAliveEnv(): string | null {
-  const spec = (SETTINGS as Record<string, { env: string } | undefined>)['keepAlive'];
-  return spec?.env ?? null;
+/** The env variable of the prober's keep-alive switch: the pipeline runs each mode with it set. */
+export function keepAliveEnv(): string {
+  return SETTINGS.keepAlive.env;
 }
 
 function configFile(settings: PipelineSettings): string {
@@ -97,8 +92,7 @@ async function startPipelineOnce(settings: PipelineSettings): Promise<Pipeline> 
     TDM_DOMAIN_CONCURRENCY: '8',
     ...settings.extraEnv,
   };
-  const keepAlive = keepAliveEnv();
-  if (keepAlive !== null) env[keepAlive] = String(settings.mode === 'keepalive');
+  env[keepAliveEnv()] = String(settings.mode === 'keepalive');
   const nodeArgs = (role: string, index: number): string[] =>
     settings.cpuProfDir !== undefined && role !== 'scheduler'
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(settings.cpuProfDir, `${role}-${index}`)}`]

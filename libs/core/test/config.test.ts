@@ -44,6 +44,10 @@ describe('loadConfig defaults', () => {
       checkTimeoutMs: 30_000,
       maxBodyBytes: 64 * 1024 * 1024,
       maxRedirects: 10,
+      maxHeaderBytes: 256 * 1024,
+      keepAlive: true,
+      browserPages: 2,
+      schedulerTickMs: 50,
       domainRate: 2,
       hostMap: {},
       allowRanges: [],
@@ -116,8 +120,14 @@ describe('loadConfig precedence', () => {
         TDM_CHECK_LOG: 'off',
         TDM_SCHEDULE_POLICY: '5m for 24h, then 1h',
         TDM_MAX_BODY_BYTES: '512KiB',
+        TDM_KEEP_ALIVE: 'no',
+        TDM_MAX_HEADER_BYTES: '32KiB',
+        TDM_BROWSER_PAGES: '8',
       },
     });
+    expect(config.keepAlive).toBe(false);
+    expect(config.maxHeaderBytes).toBe(32 * 1024);
+    expect(config.browserPages).toBe(8);
     expect(config.natsUrl).toEqual(['nats://a:4222', 'nats://b:4222']);
     expect(config.hostMap).toEqual({ 'a.test': '127.0.0.1', 'b.test': '127.0.0.2' });
     expect(config.checkLog).toBe(false);
@@ -139,6 +149,9 @@ describe('loadConfig errors', () => {
     [{ TDM_DOMAIN_RATE: 'fast' }, /^TDM_DOMAIN_RATE \(domainRate\): not a number/],
     [{ TDM_MAX_BODY_BYTES: '1TB' }, /^TDM_MAX_BODY_BYTES \(maxBodyBytes\): not a size: "1TB"/],
     [{ TDM_MAX_BODY_BYTES: '0' }, /^TDM_MAX_BODY_BYTES \(maxBodyBytes\): 0 is below 1/],
+    [{ TDM_BROWSER_PAGES: '65' }, /^TDM_BROWSER_PAGES \(browserPages\): 65 is above 64/],
+    [{ TDM_MAX_HEADER_BYTES: '100' }, /^TDM_MAX_HEADER_BYTES \(maxHeaderBytes\): 100 is below 1024/],
+    [{ TDM_KEEP_ALIVE: 'sometimes' }, /^TDM_KEEP_ALIVE \(keepAlive\): not a boolean: "sometimes"/],
     [{ TDM_CHECK_LOG: 'maybe' }, /^TDM_CHECK_LOG \(checkLog\): not a boolean: "maybe"/],
     [{ TDM_HOST_MAP: 'a.test' }, /^TDM_HOST_MAP: expected host=address, got "a.test"/],
     [{ TDM_SCHEDULE_POLICY: '5m for 24h' }, /^TDM_SCHEDULE_POLICY \(schedulePolicy\): schedule policy .* the last phase must be open-ended/],

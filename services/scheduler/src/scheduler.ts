@@ -18,6 +18,7 @@ import type { Bus } from '@tdm/bus';
 import { fixedInterval, type CheckJob, type Config, type Mode } from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
+import { PendingJobsEstimate } from './pending-jobs-estimate.js';
 import { backoffMs, sleep } from './sleep.js';
 
 export type SchedulerConfig = Pick<
@@ -48,6 +49,12 @@ export interface SchedulerOptions {
    * @default 5000
    */
   pendingMetricEveryMs?: number;
+  /**
+   * How often the stream's job count (the backpressure signal) is asked of JetStream;
+   * in between, the jobs published are added to the last answer.
+   * @default 1000
+   */
+  pendingJobsEveryMs?: number;
 }
 
 export interface Scheduler {
@@ -63,9 +70,11 @@ class LoopScheduler implements Scheduler {
   #running: Promise<void> | null = null;
   #throttled = false;
   #pendingMetricAt = 0;
+  readonly #pendingJobs: PendingJobsEstimate;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
+    this.#pendingJobs = new PendingJobsEstimate(options.bus, options.pendingJobsEveryMs ?? 1000);
   }
 
   run(): Promise<void> {
@@ -106,7 +115,7 @@ class LoopScheduler implements Scheduler {
   async #round(): Promise<number> {
     const { store, bus, config, logger, metrics } = this.#options;
     await this.#refreshPendingMetric();
-    const pending = await bus.pendingJobs();
+    const pending = await this.#pendingJobs.current();
     if (pending > config.maxPendingJobs) {
       if (!this.#throttled) logger.warn({ pending, maxPendingJobs: config.maxPendingJobs }, 'backpressure: not claiming until crawlers catch up');
       this.#throttled = true;
@@ -129,6 +138,7 @@ class LoopScheduler implements Scheduler {
       (batch) => bus.publishJobs(batch),
     );
     endTimer();
+    this.#pendingJobs.published(jobs.length);
     this.#count(jobs);
     if (jobs.length > 0) logger.debug({ jobs: jobs.length }, 'jobs published');
     return jobs.length;

@@ -9,7 +9,7 @@ import type { Config, Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
-import { createBrowserProber, createHttpProber, DEFAULT_BROWSER_PAGES } from '@tdm/probe';
+import { createBrowserProber, createHttpProber } from '@tdm/probe';
 import { buildApp, createResultsConsumer, startCheckLogMaintenance } from '@tdm/results';
 import { createScheduler } from '@tdm/scheduler';
 import { openStore, type Store } from '@tdm/store';
@@ -102,13 +102,6 @@ export function startSchedulerService(rt: Runtime, store: Store, bus: Bus): void
   });
 }
 
-/**
- * Pages a browser crawler checks at once. Browser checks have their own worker pool (the
- * `tdm.checks.browser` consumer), sized by this instead of TDM_CONCURRENCY: each page is
- * a Chromium renderer (tens to hundreds of MB), not a socket.
- */
-export const BROWSER_PAGES = DEFAULT_BROWSER_PAGES;
-
 /** True when the configured Chromium executable exists (browser crawlers need it). */
 export function chromiumAvailable(config: Config): boolean {
   return config.chromiumPath !== '' && existsSync(config.chromiumPath);
@@ -116,13 +109,15 @@ export function chromiumAvailable(config: Config): boolean {
 
 /**
  * Starts one crawler for `mode`. An http crawler uses the HTTP prober; a browser crawler
- * uses the browser prober (its own Chromium, at most BROWSER_PAGES pages) with its own
- * politeness instance, pulling at most that many jobs at once.
+ * uses the browser prober (its own Chromium, at most TDM_BROWSER_PAGES pages) with its
+ * own politeness instance, pulling at most that many jobs at once: browser checks have
+ * their own worker pool (the `tdm.checks.browser` consumer), sized by pages instead of
+ * TDM_CONCURRENCY, because each page is a Chromium renderer, not a socket.
  */
 export function startCrawlerService(rt: Runtime, bus: Bus, index: number, mode: Mode = 'http'): void {
   const workerId = rt.config.workerId || `${hostname()}-${process.pid}-${mode === 'http' ? '' : `${mode}-`}${index}`;
-  const config = mode === 'browser' ? { ...rt.config, globalConcurrency: BROWSER_PAGES } : rt.config;
-  const prober = mode === 'browser' ? createBrowserProber({ ...rt.config, maxPages: BROWSER_PAGES }) : createHttpProber(rt.config);
+  const config = mode === 'browser' ? { ...rt.config, globalConcurrency: rt.config.browserPages } : rt.config;
+  const prober = mode === 'browser' ? createBrowserProber({ ...rt.config, maxPages: rt.config.browserPages }) : createHttpProber(rt.config);
   const politeness = createPoliteness(config);
   const crawler = createCrawler({
     bus,
