@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHECKS_STREAM, RESULTS_STREAM, jobConsumerName } from '@tdm/bus';
 import { createMetrics } from '@tdm/telemetry';
 import {
   asList,
@@ -237,7 +238,7 @@ function containersOf(d: K8sDoc): YamlMap[] {
   ].map((c) => asMap(c, `${nameOf(d)} container`));
 }
 const isTdmImage = (container: YamlMap): boolean =>
-  ['tdm', 'tdm-crawler'].includes(String(container['image']));
+  ['tdm', 'tdm-crawler', 'tdm-crawler-browser'].includes(String(container['image']));
 
 /** KEY=VALUE lines of k8s/base/config.env (the tdm-config ConfigMap). */
 function configEnv(): Map<string, string> {
@@ -430,6 +431,7 @@ describe('Kubernetes manifests', () => {
     // Any TDM_* name anywhere under k8s/, comments included: a stale name misleads too.
     for (const file of walk(K8S_DIR)) {
       for (const match of readFileSync(file, 'utf8').matchAll(/\bTDM_[A-Z0-9_]+/g)) {
+        if (match[0] === CHECKS_STREAM || match[0] === RESULTS_STREAM) continue; // stream names, not settings
         expect(SETTING_ENVS.has(match[0]), `${rel(file)}: ${match[0]} is not a setting`).toBe(true);
       }
     }
@@ -458,7 +460,7 @@ describe('Kubernetes manifests', () => {
   it('give every Deployment readiness (/readyz) and liveness (/healthz) probes on the port the service listens on', () => {
     const env = configEnv();
     const deployments = byKind('Deployment');
-    expect(deployments.map(nameOf).sort()).toEqual(['tdm-crawler', 'tdm-results', 'tdm-scheduler']);
+    expect(deployments.map(nameOf).sort()).toEqual(['tdm-crawler', 'tdm-crawler-browser', 'tdm-results', 'tdm-scheduler']);
     for (const d of deployments) {
       for (const container of containersOf(d)) {
         const where = `${nameOf(d)}/${String(container['name'])}`;
@@ -516,6 +518,7 @@ describe('Kubernetes manifests', () => {
     }
     expect(Object.fromEntries(users)).toEqual({
       'tdm-crawler': false,
+      'tdm-crawler-browser': false,
       'tdm-migrate': true,
       'tdm-results': true,
       'tdm-scheduler': true,
@@ -544,6 +547,7 @@ describe('Kubernetes manifests', () => {
     const metric = String(dig(external, 'external.metric.name'));
     expect(APP_METRICS.get(metric)).toBe('gauge');
     expect(metric).toBe('tdm_consumer_pending');
+    expect(dig(external, 'external.metric.selector.matchLabels')).toEqual({ stream: CHECKS_STREAM, consumer: jobConsumerName('http') });
     // Lag per pod times the most pods must fit under the scheduler's backpressure bound.
     const perPod = Number(dig(external, 'external.target.averageValue'));
     expect(perPod * Number(dig(hpa?.doc, 'spec.maxReplicas'))).toBeLessThanOrEqual(
@@ -615,13 +619,15 @@ describe('Kubernetes manifests', () => {
     expect(out).toBe('');
   });
 
-  it('offer KEDA scaling on the CHECKS consumer as a component that replaces the HPA', () => {
+  it('offer KEDA scaling on the http crawlers\' consumer as a component that replaces the HPA', () => {
     const [scaled] = byKind('ScaledObject');
     expect(scaled && dig(scaled.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler');
     const trigger = asList(dig(scaled?.doc, 'spec.triggers'), 'triggers').find(
       (t) => dig(t, 'type') === 'nats-jetstream',
     );
-    expect(dig(trigger, 'metadata.stream')).toBe('CHECKS');
+    // The names libs/bus creates: a stale name here would scale on a consumer that does not exist.
+    expect(dig(trigger, 'metadata.stream')).toBe(CHECKS_STREAM);
+    expect(dig(trigger, 'metadata.consumer')).toBe(jobConsumerName('http'));
     const endpoint = String(dig(trigger, 'metadata.natsServerMonitoringEndpoint'));
     const monitor = byKind('Service')
       .filter((d) => nameOf(d) === 'nats')
