@@ -266,7 +266,7 @@ export const SETTINGS = {
     kind: 'int',
     default: '20000',
     min: 1,
-    description: 'The scheduler stops claiming while the CHECKS stream holds more jobs than this (backpressure).',
+    description: 'The scheduler stops claiming while the TDM_CHECKS stream holds more jobs than this (backpressure).',
   },
   jobAckWait: {
     env: 'TDM_JOB_ACK_WAIT',
