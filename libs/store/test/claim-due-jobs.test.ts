@@ -139,6 +139,28 @@ describe.each(BACKENDS)('claimDueJobs on %s', (kind) => {
     expect(retry.map((j) => j.jobId).sort()).toEqual(seen.map((j) => j.jobId).sort());
   });
 
+  it('sends the content type of the first online check as expected.contentType, and never changes it', async () => {
+    const { itemId, created } = await oneItem();
+    const policy = scheduling(MINUTE);
+    const first = await h.store.claimDueJobs({ now: new Date(Date.now() + 1000), limit: 10, policy }, noop);
+    // Nothing seen yet: no content type to hold the item to.
+    expect(first[0]?.expected.contentType).toBeUndefined();
+    await h.store.applyResults([result(itemId, created, 'error', { contentType: 'text/html' })], APPLY);
+    const slot1 = new Date((await h.store.getItem(itemId))!.nextCheckAt!);
+    await h.store.applyResults(
+      [result(itemId, slot1, 'online', { contentType: 'Image/JPEG; charset=binary' })],
+      APPLY,
+    );
+    const slot2 = new Date(slot1.getTime() + MINUTE);
+    // A later online check with another type does not replace the first one seen.
+    await h.store.applyResults([result(itemId, slot2, 'online', { contentType: 'text/html' })], APPLY);
+    const later = await h.store.claimDueJobs(
+      { now: new Date(slot2.getTime() + MINUTE + 1), limit: 10, policy },
+      noop,
+    );
+    expect(later.map((j) => j.expected.contentType)).toEqual(['image/jpeg']);
+  });
+
   it('two concurrent claimers never get the same item', async () => {
     await h.store.insertReports(Array.from({ length: 200 }, () => report()));
     const now = new Date(Date.now() + 1000);
