@@ -8,6 +8,7 @@ import {
   chromiumAvailable,
   connectConfiguredBus,
   openConfiguredStore,
+  type Runtime,
   startCrawlerService,
   startResultsService,
   startSchedulerService,
@@ -24,6 +25,22 @@ function crawlerMode(value: string | boolean | undefined): Mode {
   if (value === undefined || value === 'http') return 'http';
   if (value === 'browser') return 'browser';
   throw new UsageError(`--mode must be http or browser, got "${String(value)}"`);
+}
+
+/**
+ * Starts a long-running service and keeps it up until SIGINT/SIGTERM. If starting fails
+ * half-way, what did start is stopped before the error goes to the user, so no child
+ * process (nats-server) or open port is left behind.
+ */
+async function serveUntilSignal(rt: Runtime, start: () => Promise<void>): Promise<number> {
+  try {
+    await start();
+  } catch (error) {
+    await rt.lifecycle.stop();
+    throw error;
+  }
+  await rt.lifecycle.untilSignal();
+  return 0;
 }
 
 export const upCommand: Command = {
@@ -46,7 +63,7 @@ when that executable exists; otherwise logs a warning and browser checks wait in
   async run({ values, stdout }) {
     const rt = createRuntime('tdm');
     const crawlers = crawlerCount(values['crawlers'], rt.config.crawlers);
-    try {
+    return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-up', true);
       const results = await startResultsService(rt, store, bus);
@@ -61,12 +78,7 @@ when that executable exists; otherwise logs a warning and browser checks wait in
         );
       }
       stdout.write(`tdm up: API on ${results.baseUrl} (store: ${store.kind}); Ctrl-C to stop\n`);
-    } catch (error) {
-      await rt.lifecycle.stop();
-      throw error;
-    }
-    await rt.lifecycle.untilSignal();
-    return 0;
+    });
   },
 };
 
@@ -81,16 +93,11 @@ HTTP API, /metrics, /healthz and /readyz on TDM_LISTEN.`,
   options: {},
   async run() {
     const rt = createRuntime('results');
-    try {
+    return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-results', false);
       await startResultsService(rt, store, bus);
-    } catch (error) {
-      await rt.lifecycle.stop();
-      throw error;
-    }
-    await rt.lifecycle.untilSignal();
-    return 0;
+    });
   },
 };
 
@@ -105,7 +112,7 @@ and publishes their check jobs on a fixed grid. Needs NATS_URL and DATABASE_URL.
   options: {},
   async run() {
     const rt = createRuntime('scheduler');
-    try {
+    return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-scheduler', false);
       startSchedulerService(rt, store, bus);
@@ -114,12 +121,7 @@ and publishes their check jobs on a fixed grid. Needs NATS_URL and DATABASE_URL.
         return true;
       });
       rt.lifecycle.add('health', () => health.close());
-    } catch (error) {
-      await rt.lifecycle.stop();
-      throw error;
-    }
-    await rt.lifecycle.untilSignal();
-    return 0;
+    });
   },
 };
 
@@ -144,16 +146,11 @@ Options:
     if (mode === 'browser' && !chromiumAvailable(rt.config)) {
       throw new UsageError(`--mode browser needs Chromium; ${rt.config.chromiumPath} does not exist (set TDM_CHROMIUM_PATH)`);
     }
-    try {
+    return await serveUntilSignal(rt, async () => {
       const bus = await connectConfiguredBus(rt, 'tdm-crawler', false);
       for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index, mode);
       const health = await startHealthServer(rt.config.metricsListen, rt.metrics, () => true);
       rt.lifecycle.add('health', () => health.close());
-    } catch (error) {
-      await rt.lifecycle.stop();
-      throw error;
-    }
-    await rt.lifecycle.untilSignal();
-    return 0;
+    });
   },
 };
