@@ -1,7 +1,7 @@
 /**
  * Politeness inside one crawler process: a rate and a concurrency limit per registrable
- * domain (a bottleneck Group, one limiter per domain, idle limiters expire), in front of
- * a global concurrency limit (p-queue).
+ * domain (DomainPacer: a counter, a next start time and a FIFO per domain; idle domains
+ * are forgotten), in front of a global concurrency limit (p-queue).
  *
  * Order matters: a task first waits for its domain's slot, and only then for a global
  * slot, so a domain that waits for its rate never holds a global slot that another domain
@@ -11,9 +11,9 @@
  * start close together; the domain's rate is exact at admission, and bursts after a global
  * stall are bounded by `domainConcurrency`.
  */
-import Bottleneck from 'bottleneck';
 import PQueue from 'p-queue';
 import { ConfigError, TdmError } from '@tdm/core';
+import { DomainPacer } from './domain-pacer.js';
 
 export interface PolitenessOptions {
   /** Tasks running at once in this process. */
@@ -23,7 +23,7 @@ export interface PolitenessOptions {
   /** Tasks running (or waiting for a global slot) at once per registrable domain. */
   domainConcurrency: number;
   /**
-   * A domain's limiter is dropped after this long without tasks.
+   * A domain's state is dropped after this long without tasks.
    * @default 60000
    */
   idleDomainExpiryMs?: number;
@@ -51,7 +51,7 @@ export class PolitenessStoppedError extends TdmError {
 }
 
 class DomainPoliteness implements Politeness {
-  readonly #group: Bottleneck.Group;
+  readonly #domains: DomainPacer;
   readonly #global: PQueue;
   #running = 0;
   #waiting = 0;
@@ -64,12 +64,12 @@ class DomainPoliteness implements Politeness {
     positive('globalConcurrency', options.globalConcurrency);
     positive('domainRate', options.domainRate);
     positive('domainConcurrency', options.domainConcurrency);
-    this.#group = new Bottleneck.Group({
-      maxConcurrent: Math.floor(options.domainConcurrency),
-      minTime: Math.ceil(1000 / options.domainRate),
-      timeout: options.idleDomainExpiryMs ?? 60_000,
+    this.#domains = new DomainPacer({
+      maxConcurrent: Math.max(1, Math.floor(options.domainConcurrency)),
+      minTimeMs: Math.ceil(1000 / options.domainRate),
+      idleExpiryMs: options.idleDomainExpiryMs ?? 60_000,
     });
-    this.#global = new PQueue({ concurrency: Math.floor(options.globalConcurrency) });
+    this.#global = new PQueue({ concurrency: Math.max(1, Math.floor(options.globalConcurrency)) });
   }
 
   get inFlight(): number {
@@ -82,6 +82,7 @@ class DomainPoliteness implements Politeness {
 
   async schedule<T>(registrableDomain: string, task: () => Promise<T>): Promise<T> {
     if (this.#stopped) throw new PolitenessStoppedError();
+    const domain = registrableDomain.toLowerCase();
     this.#waiting++;
     let started = false;
     const run = async (): Promise<T> => {
@@ -96,11 +97,12 @@ class DomainPoliteness implements Politeness {
       }
     };
     try {
-      const limiter = this.#group.key(registrableDomain.toLowerCase());
-      return await limiter.schedule(() => this.#global.add(run));
-    } catch (error) {
-      if (this.#stopped && error instanceof Bottleneck.BottleneckError) throw new PolitenessStoppedError();
-      throw error;
+      await this.#domains.admit(domain);
+      try {
+        return await this.#global.add(run);
+      } finally {
+        this.#domains.release(domain);
+      }
     } finally {
       if (!started) this.#waiting--;
     }
@@ -109,10 +111,9 @@ class DomainPoliteness implements Politeness {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    // Waiting jobs are rejected now; running ones finish (stop() resolves when they have).
-    await Promise.all(this.#group.limiters().map(({ limiter }) => limiter.stop({ dropWaitingJobs: true })));
+    // Waiting tasks are rejected now; running ones finish (stop() resolves when they have).
+    this.#domains.stop(new PolitenessStoppedError());
     await this.#global.onIdle();
-    await this.#group.disconnect();
   }
 }
 

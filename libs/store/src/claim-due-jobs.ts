@@ -58,7 +58,7 @@ interface Pacing {
 function pacingOf(policy: SchedulingPolicy): Pacing | null {
   const rate = policy.domainRate;
   if (rate === undefined || !Number.isFinite(rate) || rate <= 0) return null;
-  // Whole milliseconds, rounded up (as bottleneck's minTime in the crawler): never faster than the rate.
+  // Whole milliseconds, rounded up (as the crawler's local pacer, libs/politeness): never faster than the rate.
   const intervalMs = Math.max(1, Math.ceil(1000 / rate));
   // At least 1 ms: a domain that is free now always gets its next job.
   const horizonMs = Math.max(1, policy.pacingHorizonMs ?? DEFAULT_PACING_HORIZON_MS);

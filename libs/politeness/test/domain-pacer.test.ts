@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DomainPacer } from '../src/domain-pacer.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('DomainPacer', () => {
+  it('admits in arrival order, starts at least minTime apart', async () => {
+    const pacer = new DomainPacer({ minTimeMs: 50, maxConcurrent: 10, idleExpiryMs: 60_000 });
+    const admitted: Array<{ index: number; at: number }> = [];
+    await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        pacer.admit('a.test').then(() => {
+          admitted.push({ index, at: Date.now() });
+          pacer.release('a.test');
+        }),
+      ),
+    );
+    expect(admitted.map((a) => a.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    // A timer that fires a millisecond early finds the start time not reached and waits again.
+    for (let i = 1; i < admitted.length; i++) expect(admitted[i]!.at - admitted[i - 1]!.at).toBeGreaterThanOrEqual(50);
+    pacer.stop(new Error('done'));
+  });
+
+  it('holds at most maxConcurrent admitted until one is released', async () => {
+    const pacer = new DomainPacer({ minTimeMs: 1, maxConcurrent: 2, idleExpiryMs: 60_000 });
+    let admitted = 0;
+    const all = Array.from({ length: 3 }, () => pacer.admit('b.test').then(() => (admitted += 1)));
+    await sleep(50);
+    expect(admitted).toBe(2);
+    pacer.release('b.test');
+    await Promise.all(all);
+    expect(admitted).toBe(3);
+    pacer.stop(new Error('done'));
+  });
+
+  it('keeps domains apart: a busy domain does not delay another', async () => {
+    const pacer = new DomainPacer({ minTimeMs: 10_000, maxConcurrent: 1, idleExpiryMs: 60_000 });
+    await pacer.admit('busy.test');
+    const waiting = pacer.admit('busy.test'); // waits 10 s for its start time
+    const t0 = Date.now();
+    await pacer.admit('other.test');
+    expect(Date.now() - t0).toBeLessThan(100);
+    const stopped = new Error('stopped');
+    pacer.stop(stopped);
+    await expect(waiting).rejects.toBe(stopped);
+    await expect(pacer.admit('other.test')).rejects.toBe(stopped);
+  });
+
+  it('forgets a domain once it has been idle past the expiry', async () => {
+    const pacer = new DomainPacer({ minTimeMs: 1, maxConcurrent: 1, idleExpiryMs: 1000 });
+    await pacer.admit('idle.test');
+    pacer.release('idle.test');
+    expect(pacer.domains).toBe(1);
+    await sleep(2200);
+    expect(pacer.domains).toBe(0);
+    pacer.stop(new Error('done'));
+  });
+});
