@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { silentLogger, type StoreLogger } from './executor.js';
 import { openPgDatabase } from './pg-database.js';
-import { openPgliteDatabase } from './pglite-database.js';
 import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
 
@@ -30,5 +29,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return new SqlStore(db, logger);
   }
   const directory = options.dataDir === undefined ? undefined : path.join(options.dataDir, 'pglite');
+  // Loaded only here: a service on PostgreSQL never pays for PGlite's WebAssembly module.
+  const { openPgliteDatabase } = await import('./pglite-database.js');
   return new SqlStore(await openPgliteDatabase(directory), logger);
 }

@@ -4,7 +4,7 @@
  * that arrive together share one start.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { chromiumArgs } from './chromium-args.js';
 import { startRefusingProxy, type RefusingProxy } from './egress-proxy.js';
 
@@ -74,6 +74,9 @@ export class BrowserLauncher {
     const guard = await startRefusingProxy();
     let browser: Browser;
     try {
+      // Loaded on first launch, not when @tdm/probe is imported: playwright-core adds
+      // ~80 MB to every process (scheduler, results, http crawlers) that never opens a page.
+      const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: this.#options.executablePath,
         headless: true,
