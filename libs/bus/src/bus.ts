@@ -7,10 +7,11 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { CheckJob, CheckResult, Mode } from '@tdm/core';
-import { encodeJob, encodeResult } from './codec.js';
+import { MAX_MESSAGE_BYTES, encodeJob } from './codec.js';
 import { BusPublishError } from './errors.js';
 import { PullJobConsumer, type ConsumeJobsOptions, type JobConsumer, type JobHandler } from './job-consumer.js';
 import { errorField, silentLogger, type BusLogger } from './logger.js';
+import { ResultBatcher } from './result-batcher.js';
 import { PullResultConsumer, type ConsumeResultsOptions, type ResultBatchHandler, type ResultConsumer } from './result-consumer.js';
 import { ensureStreams, resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from './streams.js';
 import { CHECKS_STREAM, MODES, RESULTS_CONSUMER, RESULTS_STREAM, RESULTS_SUBJECT, jobConsumerName, jobSubject } from './subjects.js';
@@ -28,6 +29,23 @@ export interface BusOptions extends StreamOptions {
    * @default 1000
    */
   publishWindow?: number;
+  /**
+   * Results per JetStream message at most: publishResult() collects results and publishes
+   * them together (one ack, one socket write, one stored message per batch).
+   * @default 100
+   */
+  resultBatchSize?: number;
+  /**
+   * How long a batch's first result waits for others before the batch is published. The
+   * wait holds the check's crawler slot (its job is acked after the result), so it trades
+   * throughput at a fixed concurrency against CPU. Measured (64 checks in flight, ~27 ms
+   * each, loopback): one message per result 2,363 results/s, NATS client 0.097 and
+   * nats-server 0.051 CPU-s per 1k; 2 ms: 2,272/s, 0.043 and 0.021; 5 ms: 2,154/s, 0.040
+   * and 0.012; 10 ms: 1,972/s, 0.029 and 0.009. 5 ms takes most of the saving for a few %
+   * of throughput (less with real checks of hundreds of ms).
+   * @default 5
+   */
+  resultBatchDelayMs?: number;
   /** Timeout of one publish ack and of JetStream API calls. @default 10_000 */
   requestTimeoutMs?: number;
   /**
@@ -55,7 +73,12 @@ export interface Bus {
    * BusPublishError if any failed (then retry the whole batch: the duplicates are dropped).
    */
   publishJobs(jobs: CheckJob[]): Promise<void>;
-  /** Publishes one result on `tdm.results` with msg id = jobId and waits for its ack. */
+  /**
+   * Publishes one result on `tdm.results` and waits for its ack. Results are batched: the
+   * promise resolves once the JetStream message carrying this result is acked, and rejects
+   * with a BusPublishError (for every result of that batch) when its publish failed. The
+   * msg id is derived from the batch's job ids (see batchMsgId).
+   */
   publishResult(result: CheckResult): Promise<void>;
   /** Pulls jobs of one mode through the durable `tdm-crawler-<mode>` consumer. */
   consumeJobs(mode: Mode, options: ConsumeJobsOptions, handler: JobHandler): JobConsumer;
@@ -67,7 +90,10 @@ export interface Bus {
   consumerPending(): Promise<ConsumerPending[]>;
   /** True while connected to a server. */
   readonly connected: boolean;
-  /** Stops the consumers still running (no grace), drains the connection and closes it. */
+  /**
+   * Stops the consumers still running (no grace), publishes the pending results and waits
+   * for their acks, then drains the connection and closes it.
+   */
   close(): Promise<void>;
 }
 
@@ -80,6 +106,7 @@ class NatsBus implements Bus {
   readonly #publishWindow: number;
   readonly #timeoutMs: number;
   readonly #consumers = new Set<PullJobConsumer | PullResultConsumer>();
+  readonly #results: ResultBatcher;
   #connected = true;
 
   constructor(nc: NatsConnection, jsm: JetStreamManager, options: BusOptions, logger: BusLogger) {
@@ -90,6 +117,15 @@ class NatsBus implements Bus {
     this.#options = resolveStreamOptions(options);
     this.#logger = logger;
     this.#publishWindow = Math.max(1, options.publishWindow ?? 1000);
+    this.#results = new ResultBatcher(
+      {
+        maxResults: Math.max(1, Math.floor(options.resultBatchSize ?? 100)),
+        maxDelayMs: Math.max(0, options.resultBatchDelayMs ?? 5),
+        // Headroom for the headers (msg id), which count against the stream's max_msg_size.
+        maxBytes: MAX_MESSAGE_BYTES - 1024,
+      },
+      (data, msgId, size) => this.#publishResultBatch(data, msgId, size),
+    );
     void this.#watchStatus();
   }
 
@@ -149,20 +185,24 @@ class NatsBus implements Bus {
     }
   }
 
-  async publishResult(result: CheckResult): Promise<void> {
+  publishResult(result: CheckResult): Promise<void> {
+    return this.#results.add(result);
+  }
+
+  async #publishResultBatch(data: Uint8Array, msgId: string, size: number): Promise<void> {
     let ack: PubAck;
     try {
-      ack = await this.#js.publish(RESULTS_SUBJECT, encodeResult(result), { msgID: result.jobId, timeout: this.#timeoutMs });
+      ack = await this.#js.publish(RESULTS_SUBJECT, data, { msgID: msgId, timeout: this.#timeoutMs });
     } catch (error) {
-      throw new BusPublishError(`publishing result ${result.jobId} failed: ${errorField(error).message}`, 1, { cause: error });
+      throw new BusPublishError(`publishing ${size} result(s) failed: ${errorField(error).message}`, size, { cause: error });
     }
-    const wrongStream = this.#checkAck(ack, RESULTS_STREAM);
+    const wrongStream = this.#checkAck(ack, RESULTS_STREAM, size);
     if (wrongStream) throw wrongStream;
   }
 
   /** A subject captured by another stream would silently bypass ours: report it loudly. */
-  #checkAck(ack: PubAck, stream: string): BusPublishError | null {
-    return ack.stream === stream ? null : new BusPublishError(`message stored in stream ${ack.stream}, expected ${stream}`, 1);
+  #checkAck(ack: PubAck, stream: string, failed = 1): BusPublishError | null {
+    return ack.stream === stream ? null : new BusPublishError(`message stored in stream ${ack.stream}, expected ${stream}`, failed);
   }
 
   consumeJobs(mode: Mode, options: ConsumeJobsOptions, handler: JobHandler): JobConsumer {
@@ -210,6 +250,8 @@ class NatsBus implements Bus {
 
   async close(): Promise<void> {
     await Promise.all([...this.#consumers].map((consumer) => consumer.stop(0)));
+    // Pending results go out before the drain; each publish is bounded by its ack timeout.
+    await this.#results.close();
     if (this.#nc.isClosed()) return;
     // Drain flushes our acks and publishes; a server that is gone must not hang the exit.
     if (!(await settlesWithin(this.#nc.drain(), 10_000))) await this.#nc.close();

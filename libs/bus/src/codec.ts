@@ -154,14 +154,90 @@ export function encodeResult(result: CheckResult): Uint8Array {
   return encoder.encode(JSON.stringify(result));
 }
 
-/** Decodes and validates a check result; throws BusDecodeError on any deviation. */
+/*
+ * Result messages come in two shapes, told apart by their top level:
+ * - a batch (since issue 4): `{"results": [<result>, …]}`, published by crawlers;
+ * - a single result: `{<result>}` (no `results` key), published by older crawlers, still
+ *   decoded so that their results apply during a rolling upgrade.
+ */
+const BATCH_OPEN = encoder.encode('{"results":[');
+const BATCH_CLOSE = encoder.encode(']}');
+const COMMA = encoder.encode(',');
+
+/** Size of a batch message holding results that encode to `resultBytes` bytes in total. */
+export function resultBatchBytes(count: number, resultBytes: number): number {
+  return BATCH_OPEN.byteLength + resultBytes + Math.max(0, count - 1) * COMMA.byteLength + BATCH_CLOSE.byteLength;
+}
+
+/**
+ * Joins results already encoded with encodeResult() into one batch message. A batcher
+ * encodes each result as it arrives (to know the message size before it overflows), so
+ * joining bytes here saves encoding everything twice.
+ */
+export function joinEncodedResults(encoded: readonly Uint8Array[]): Uint8Array {
+  const size = resultBatchBytes(encoded.length, encoded.reduce((sum, part) => sum + part.byteLength, 0));
+  const out = new Uint8Array(size);
+  out.set(BATCH_OPEN, 0);
+  let at = BATCH_OPEN.byteLength;
+  encoded.forEach((part, i) => {
+    if (i > 0) {
+      out.set(COMMA, at);
+      at += COMMA.byteLength;
+    }
+    out.set(part, at);
+    at += part.byteLength;
+  });
+  out.set(BATCH_CLOSE, at);
+  return out;
+}
+
+/** Encodes results as one batch message. */
+export function encodeResultBatch(results: readonly CheckResult[]): Uint8Array {
+  return joinEncodedResults(results.map(encodeResult));
+}
+
+/** What one result message held: the valid results, and an error per invalid element. */
+export interface DecodedResultBatch {
+  results: CheckResult[];
+  /** Elements that failed validation; the valid ones of the same message are still kept. */
+  malformed: BusDecodeError[];
+}
+
+/**
+ * Decodes a result message of either shape. Every element is validated as decodeResult()
+ * does, one by one, so that a bad element does not lose the good ones. Throws a
+ * BusDecodeError only when the message as a whole is unusable: not JSON, too large, not
+ * an object, a `results` that is not an array, or a single (legacy) result that is invalid.
+ */
+export function decodeResultBatch(data: Uint8Array): DecodedResultBatch {
+  const o = parseObject(data, 'result message');
+  if (!('results' in o)) return { results: [resultFromObject(o, 'result')], malformed: [] };
+  const elements = o['results'];
+  if (!Array.isArray(elements)) fail('result message.results: expected an array');
+  const decoded: DecodedResultBatch = { results: [], malformed: [] };
+  elements.forEach((element: unknown, i) => {
+    const what = `results[${i}]`;
+    try {
+      if (typeof element !== 'object' || element === null || Array.isArray(element)) fail(`${what}: not a JSON object`);
+      decoded.results.push(resultFromObject(element as Obj, what));
+    } catch (error) {
+      if (!(error instanceof BusDecodeError)) throw error;
+      decoded.malformed.push(error);
+    }
+  });
+  return decoded;
+}
+
+/** Decodes and validates a single check result; throws BusDecodeError on any deviation. */
 export function decodeResult(data: Uint8Array): CheckResult {
-  const what = 'result';
-  const o = parseObject(data, what);
+  return resultFromObject(parseObject(data, 'result'), 'result');
+}
+
+function resultFromObject(o: Obj, what: string): CheckResult {
   const outcome = str(o, 'outcome', what);
-  if (!OUTCOMES.has(outcome)) fail(`result.outcome: "${outcome}" is unknown`);
+  if (!OUTCOMES.has(outcome)) fail(`${what}.outcome: "${outcome}" is unknown`);
   const reason = nullableStr(o, 'reason', what);
-  if (reason !== null && !REASONS.has(reason)) fail(`result.reason: "${reason}" is unknown`);
+  if (reason !== null && !REASONS.has(reason)) fail(`${what}.reason: "${reason}" is unknown`);
   return {
     jobId: str(o, 'jobId', what),
     itemId: int(o, 'itemId', what, 1),

@@ -6,7 +6,16 @@
 export * from './subjects.js';
 export * from './errors.js';
 export type { BusLogger } from './logger.js';
-export { encodeJob, decodeJob, encodeResult, decodeResult, MAX_MESSAGE_BYTES } from './codec.js';
+export {
+  encodeJob,
+  decodeJob,
+  encodeResult,
+  decodeResult,
+  encodeResultBatch,
+  decodeResultBatch,
+  MAX_MESSAGE_BYTES,
+  type DecodedResultBatch,
+} from './codec.js';
 export { resolveStreamOptions, jobConsumerConfig, resultsConsumerConfig, type StreamOptions, type ResolvedStreamOptions } from './streams.js';
 export type { JobConsumer, JobControl, JobHandler, JobVerdict, ConsumeJobsOptions } from './job-consumer.js';
 export type { ResultConsumer, ResultBatchHandler, ConsumeResultsOptions } from './result-consumer.js';

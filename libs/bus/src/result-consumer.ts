@@ -1,23 +1,35 @@
 /**
- * Pulls check results in batches for the results service. A batch is acked only after
- * the handler resolved (the results are stored); if it throws, every message of the
- * batch is nak'ed and comes back. While the handler runs, the batch's AckWait is
- * extended, so a slow database does not cause redeliveries of work in progress.
+ * Pulls check results for the results service. A pulled message carries a batch of
+ * results (or one, from an older crawler); the results of one pull are handed to the
+ * handler in calls of at most `batchSize` results (result-chunks.ts). A message is acked
+ * only after the handler resolved for all its results (they are stored); when a call
+ * throws, every message of the pull not yet acked is nak'ed and comes back — the rest of
+ * the pull is not handled, so that newer results never overtake a redelivered older one.
+ * While the handler runs, the pull's AckWait is extended, so a slow database does not
+ * cause redeliveries of work in progress.
  */
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CheckResult } from '@tdm/core';
-import { decodeResult } from './codec.js';
+import { decodeResultBatch } from './codec.js';
 import { errorField, type BusLogger } from './logger.js';
 import { RESULTS_CONSUMER, RESULTS_STREAM } from './subjects.js';
 import { backoffMs, settlesWithin, sleep } from './wait.js';
 import { pullOptions } from './pull-options.js';
+import { chunkResults, type PulledResults } from './result-chunks.js';
 
 export type ResultBatchHandler = (results: CheckResult[]) => Promise<void>;
 
 export interface ConsumeResultsOptions {
-  /** Results per batch at most. */
+  /** Results per handler call at most. */
   batchSize: number;
+  /**
+   * Messages per pull at most. A message holds up to the crawlers' `resultBatchSize`
+   * results, so a pull holds up to this many times that; its results are still handed over
+   * `batchSize` at a time.
+   * @default batchSize
+   */
+  maxMessages?: number;
   /**
    * How long one pull waits for a batch to fill; a partial batch is handled when it ends.
    * JetStream's minimum pull expiry is 1 s, so smaller values act as 1 s.
@@ -38,11 +50,14 @@ export class PullResultConsumer implements ResultConsumer {
   readonly #handler: ResultBatchHandler;
   readonly #logger: BusLogger;
   readonly #batchSize: number;
+  readonly #maxMessages: number;
   readonly #expiresMs: number;
   readonly #nakDelayMs: number;
   readonly #workingEveryMs: number;
   readonly #stopping = new AbortController();
   #current: { stop(): void } | null = null;
+  /** Invalid results dropped from otherwise valid messages since start (in the logs). */
+  #malformedTotal = 0;
   readonly #loop: Promise<void>;
 
   constructor(
@@ -59,6 +74,7 @@ export class PullResultConsumer implements ResultConsumer {
     this.#handler = handler;
     this.#logger = logger;
     this.#batchSize = options.batchSize;
+    this.#maxMessages = Math.max(1, Math.floor(options.maxMessages ?? options.batchSize));
     this.#expiresMs = pullOptions(1, options.maxWaitMs).expires;
     this.#nakDelayMs = options.nakDelayMs ?? 1000;
     this.#workingEveryMs = Math.max(250, Math.floor(ackWaitMs / 3));
@@ -79,42 +95,69 @@ export class PullResultConsumer implements ResultConsumer {
     let consumer: Consumer | null = null;
     let failures = 0;
     while (!stop.aborted) {
-      const batch: Array<{ msg: JsMsg; result: CheckResult }> = [];
+      const pulled: Array<PulledResults<JsMsg>> = [];
       try {
         consumer ??= await this.#js.consumers.get(RESULTS_STREAM, RESULTS_CONSUMER);
-        const messages = await consumer.fetch(pullOptions(this.#batchSize, this.#expiresMs));
+        const messages = await consumer.fetch(pullOptions(this.#maxMessages, this.#expiresMs));
         this.#current = messages;
         for await (const msg of messages) {
-          try {
-            batch.push({ msg, result: decodeResult(msg.data) });
-          } catch (error) {
-            this.#logger.error({ seq: msg.seq, err: errorField(error) }, 'malformed result terminated');
-            msg.term();
-          }
+          const results = this.#decode(msg);
+          if (results !== null) pulled.push({ msg, results });
         }
         failures = 0;
       } catch (error) {
         failures += 1;
         this.#logger.warn({ err: errorField(error), failures }, 'pulling results failed; retrying');
         // Messages already received in this pull are still handled below.
-        if (batch.length === 0) await sleep(backoffMs(failures), stop);
+        if (pulled.length === 0) await sleep(backoffMs(failures), stop);
       } finally {
         this.#current = null;
       }
-      if (batch.length > 0) await this.#handleBatch(batch);
+      if (pulled.length > 0) await this.#handlePull(pulled);
     }
   }
 
-  async #handleBatch(batch: Array<{ msg: JsMsg; result: CheckResult }>): Promise<void> {
+  /**
+   * The valid results of a message, or null when it holds none (then it is terminated: it
+   * can never be stored). Invalid elements among valid ones are logged and dropped; the
+   * message is acked with the valid ones.
+   */
+  #decode(msg: JsMsg): CheckResult[] | null {
+    try {
+      const { results, malformed } = decodeResultBatch(msg.data);
+      this.#malformedTotal += malformed.length;
+      const fields = { seq: msg.seq, malformed: malformed.length, malformedTotal: this.#malformedTotal };
+      if (results.length === 0) {
+        this.#logger.error({ ...fields, err: errorField(malformed[0]) }, 'result message without a valid result terminated');
+      } else {
+        if (malformed.length > 0) {
+          this.#logger.error({ ...fields, valid: results.length, err: errorField(malformed[0]) }, 'malformed results dropped');
+        }
+        return results;
+      }
+    } catch (error) {
+      this.#logger.error({ seq: msg.seq, err: errorField(error) }, 'malformed result terminated');
+    }
+    msg.term();
+    return null;
+  }
+
+  async #handlePull(pulled: Array<PulledResults<JsMsg>>): Promise<void> {
+    const unacked = new Set(pulled.map((entry) => entry.msg));
     const heartbeat = setInterval(() => {
-      for (const { msg } of batch) msg.working();
+      for (const msg of unacked) msg.working();
     }, this.#workingEveryMs);
     try {
-      await this.#handler(batch.map((entry) => entry.result));
-      for (const { msg } of batch) msg.ack();
+      for (const chunk of chunkResults(pulled, this.#batchSize)) {
+        if (chunk.results.length > 0) await this.#handler(chunk.results);
+        for (const msg of chunk.completes) {
+          msg.ack();
+          unacked.delete(msg);
+        }
+      }
     } catch (error) {
-      this.#logger.warn({ size: batch.length, err: errorField(error) }, 'result batch failed; nak\'ed for redelivery');
-      for (const { msg } of batch) msg.nak(this.#nakDelayMs);
+      this.#logger.warn({ messages: unacked.size, err: errorField(error) }, 'result batch failed; nak\'ed for redelivery');
+      for (const msg of unacked) msg.nak(this.#nakDelayMs);
     } finally {
       clearInterval(heartbeat);
     }

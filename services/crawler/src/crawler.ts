@@ -1,7 +1,9 @@
 /**
  * The crawler: pulls check jobs of one mode, runs each under the politeness limits,
  * publishes its result and only then acks the job — so a crash at any point leaves the
- * job unacked and JetStream redelivers it (the result's msg id drops a duplicate).
+ * job unacked and JetStream redelivers it. The bus batches results (many jobs share one
+ * message and its ack), so a redone job's result may be stored twice; the store applies
+ * a job id once.
  * On stop, it stops pulling and gives running checks a grace time; checks still running
  * then are aborted and their jobs nak'ed for another worker, with no result published.
  */
@@ -94,7 +96,7 @@ class JobCrawler implements Crawler {
         log.info('check aborted by shutdown; job handed back');
         return 'nak';
       }
-      // Ack only after the result is stored in JetStream: if this throws, the job is nak'ed.
+      // Ack only after the result is stored in JetStream (its batch acked): if this throws, the job is nak'ed.
       await bus.publishResult(result);
       this.#record(result);
       log.debug({ outcome: result.outcome, reason: result.reason, durationMs: result.durationMs }, 'check done');

@@ -11,7 +11,7 @@ import type { Logger, Metrics } from '@tdm/telemetry';
 /** The part of the bus the consumer needs (typed structurally; @tdm/bus implements it). */
 export interface ResultsBus {
   consumeResults(
-    options: { batchSize: number; maxWaitMs: number },
+    options: { batchSize: number; maxMessages?: number; maxWaitMs: number },
     handler: (results: CheckResult[]) => Promise<void>,
   ): { stop(graceMs?: number): Promise<void> };
 }
@@ -24,6 +24,15 @@ export interface ResultsConsumerOptions {
   logger: Logger;
   /** Results applied per store transaction at most. @default 500 */
   batchSize?: number;
+  /**
+   * Bus messages per pull at most. Crawlers publish results in batches (up to 100 a
+   * message, fewer at low rates), so a pull of 50 holds a few hundred to 5,000 results,
+   * applied `batchSize` at a time; a pull fills (or its wait ends) before it is handled, so
+   * fewer messages keep the results' latency low. Results of older crawlers come one a
+   * message: 50 a transaction during a rolling upgrade.
+   * @default 50
+   */
+  maxMessages?: number;
   /** Time a partial batch waits for more results. @default 250 */
   maxWaitMs?: number;
   /** Time `stop()` lets the batch in flight finish. @default 10000 */
@@ -114,7 +123,7 @@ export function createResultsConsumer(options: ResultsConsumerOptions): ResultsC
     start() {
       if (subscription) return;
       subscription = options.bus.consumeResults(
-        { batchSize: options.batchSize ?? 500, maxWaitMs: options.maxWaitMs ?? 250 },
+        { batchSize: options.batchSize ?? 500, maxMessages: options.maxMessages ?? 50, maxWaitMs: options.maxWaitMs ?? 250 },
         async (results) => {
           await handle(results);
         },

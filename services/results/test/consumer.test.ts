@@ -148,4 +148,40 @@ describe('createResultsConsumer with a real nats-server', () => {
     await consumer.stop();
     consumer = undefined;
   });
+
+  it('applies a crawler\'s batch message in store transactions of at most batchSize results', async () => {
+    const reports = Array.from({ length: 25 }, (_, i) => ({ url: `https://example.org/batch-${i}.jpg`, reportId: `batch-${i}`, source: 's' }));
+    const itemIds = (await postReports(h.app, reports)).map((r) => r.itemId as number);
+    const sizes: number[] = [];
+    const recording = new Proxy(h.store, {
+      get(target, key, receiver) {
+        if (key === 'applyResults') {
+          return async (...args: Parameters<Store['applyResults']>) => {
+            sizes.push(args[0].length);
+            return target.applyResults(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // Published at once: the bus puts all 25 in one message.
+    await Promise.all(itemIds.map((id) => bus.publishResult(checkResult(id, '2024-07-01T10:00:00Z', 'online'))));
+    consumer = createResultsConsumer({
+      bus,
+      store: recording,
+      config: h.config,
+      metrics: h.metrics,
+      logger: h.logger,
+      batchSize: 10,
+      maxMessages: 5,
+      maxWaitMs: 1000,
+    });
+    consumer.start();
+    await waitFor(async () => sizes.reduce((a, b) => a + b, 0) >= 25);
+    await consumer.stop();
+    consumer = undefined;
+    expect(sizes).toEqual([10, 10, 5]);
+    for (const id of itemIds) expect(await itemState(id)).toMatchObject({ state: 'online', checks: 1 });
+  });
 });
