@@ -146,6 +146,31 @@ describe('consumeJobs', () => {
     expect(maxRunning).toBe(3);
   });
 
+  it('a busy worker pulls many jobs per request, not one per finished job', async () => {
+    const bus = await newBus();
+    const JOBS = 400;
+    await bus.publishJobs(Array.from({ length: JOBS }, (_, i) => makeJob(i + 1)));
+    // Pull requests are plain messages on the consumer's MSG.NEXT subject: count them.
+    const pulls = raw.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${CHECKS_STREAM}.tdm-crawler-http`);
+    let pullCount = 0;
+    void (async () => {
+      for await (const _ of pulls) pullCount += 1;
+    })();
+    let handled = 0;
+    const consumer = bus.consumeJobs('http', { maxInFlight: 32 }, async () => {
+      // Uneven check times, so that slots free up one by one as on the internet.
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 30));
+      handled += 1;
+      return 'ack';
+    });
+    await waitFor(() => handled === JOBS, 30_000, 'all jobs handled');
+    await consumer.stop(1000);
+    pulls.unsubscribe();
+    // Each pull asks for at least a quarter of the slots (8 of 32) unless the worker is idle.
+    expect(pullCount).toBeGreaterThan(0);
+    expect(pullCount).toBeLessThanOrEqual(JOBS / 8 + 10);
+  });
+
   it('holds no more unacked jobs than maxInFlight (pulls only what it can run)', async () => {
     const bus = await newBus();
     await bus.publishJobs(Array.from({ length: 20 }, (_, i) => makeJob(i + 1)));
