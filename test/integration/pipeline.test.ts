@@ -4,6 +4,9 @@
  * disappear at recorded times in every way, while the results service is killed and
  * restarted mid-run.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBody, sha256Hex, startFixtureWeb, type FixtureWeb } from '@tdm/fixture-web';
 import { createTestDatabase, freePort, startNatsServer } from '@tdm/test-helpers';
@@ -30,6 +33,14 @@ interface Case {
   changedAt?: number;
   restoredAt?: number;
   itemId?: number;
+}
+
+/** The operator's hoster table: which company serves each fixture address. */
+const HOSTER_OF_ADDRESS: Record<string, string> = { '127.0.0.1': 'Hoster AB Ltd', '127.0.0.3': 'Hoster C B.V.' };
+function hosterFile(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tdm-pipeline-')), 'hosters.csv');
+  writeFileSync(file, Object.entries(HOSTER_OF_ADDRESS).map(([ip, name]) => `${ip},${name}`).join('\n'));
+  return file;
 }
 
 function body(c: { host: string; path: string }): Buffer {
@@ -128,6 +139,7 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       TDM_DOMAIN_RATE: '1000',
       TDM_DOMAIN_CONCURRENCY: '64',
       TDM_SCHEDULER_TICK: '50ms',
+      TDM_HOSTER_FILE: hosterFile(),
     };
     const migrate = startTdm(['migrate'], env);
     await new Promise((resolve) => migrate.child.once('exit', resolve));
@@ -225,6 +237,13 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       expect(offlineAt - c.changedAt!, label).toBeLessThanOrEqual(INTERVAL_MS + SLACK_MS);
       expect(view.timeToRemovalSeconds, label).toBe(Math.round((offlineAt - start) / 1000));
       expect(view.transitions.map((t) => `${t.from}>${t.to}`), label).toEqual(['pending>online', 'online>offline']);
+    }
+  });
+
+  it('names each item\'s hoster from the operator\'s table by the address it was served from', () => {
+    for (const c of cases) {
+      const view = views.get(c.itemId!)!;
+      expect(view.hoster, c.path).toBe(HOSTER_OF_ADDRESS[c.host === HOST_DOWN ? '127.0.0.3' : '127.0.0.1']);
     }
   });
 

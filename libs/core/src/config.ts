@@ -231,6 +231,13 @@ export const SETTINGS = {
     description:
       'Extra regular expressions (comma-separated) for redirect targets that mean "removed" (added to the shipped list).',
   },
+  hosterFile: {
+    env: 'TDM_HOSTER_FILE',
+    kind: 'string',
+    default: '',
+    description:
+      'CSV of `cidr,hoster` lines naming the hosting company of address ranges (longest prefix wins; `#` comments). Each item\'s `hoster` is the hoster of the address it was last served from. Empty: `hoster` stays null. Read by the results service at start.',
+  },
   checkLog: {
     env: 'TDM_CHECK_LOG',
     kind: 'bool',
@@ -353,6 +360,7 @@ export interface Config {
   userAgent: string;
   placeholderSha256: string[];
   placeholderUrlPatterns: string[];
+  hosterFile: string;
   checkLog: boolean;
   checkLogRetentionMs: number;
   schedulerBatch: number;

@@ -69,6 +69,11 @@ export interface ApplyOptions {
   confirmRecheckDelayMs: number;
   /** Keep each check in the raw check log. */
   checkLog: boolean;
+  /**
+   * Names the hosting company of an address (the operator's table, see HosterDirectory in
+   * @tdm/probe); null when unknown. The item keeps the last hoster found.
+   */
+  hosterOf?: (ip: string) => string | null;
 }
 
 export interface RemovalQuery {

@@ -77,6 +77,24 @@ describe.each(BACKENDS)('applyResults on %s', (kind) => {
     });
   });
 
+  it('names the hoster of the address an item was served from, and keeps it when a check finds none', async () => {
+    const id = await newItem();
+    const hosters: Record<string, string> = { '198.51.100.7': 'Example Hosting', '203.0.113.9': 'Other Hoster' };
+    const options = { ...APPLY, hosterOf: (ip: string) => hosters[ip] ?? null };
+    await h.store.applyResults([result(id, at(MINUTE), 'online', { ip: '198.51.100.7' })], options);
+    expect((await h.store.getItem(id))?.hoster).toBe('Example Hosting');
+    // A refused connection has no address; an address outside the table names nobody: keep the last.
+    await h.store.applyResults(
+      [result(id, at(2 * MINUTE), 'offline', { ip: null }), result(id, at(3 * MINUTE), 'offline', { ip: '192.0.2.1' })],
+      options,
+    );
+    expect((await h.store.getItem(id))?.hoster).toBe('Example Hosting');
+    // The item moved to another hoster's address.
+    await h.store.applyResults([result(id, at(4 * MINUTE), 'online', { ip: '203.0.113.9' })], options);
+    const item = await h.store.getItem(id);
+    expect(item).toMatchObject({ hoster: 'Other Hoster', ip: '203.0.113.9' });
+  });
+
   it('a duplicate result changes nothing and records nothing twice', async () => {
     const id = await newItem();
     const batch = [result(id, at(MINUTE), 'offline'), result(id, at(2 * MINUTE), 'offline')];

@@ -45,6 +45,8 @@ export interface ResultsConsumerOptions {
   applyAttempts?: number;
   /** Pause before the n-th retry: n × this. @default 250 */
   retryDelayMs?: number;
+  /** Names the hoster of a check's address (the operator's table); items keep the last one found. */
+  hosterOf?: (ip: string) => string | null;
 }
 
 export interface ResultsConsumer {
@@ -54,7 +56,7 @@ export interface ResultsConsumer {
 
 export type ResultsHandlerOptions = Pick<
   ResultsConsumerOptions,
-  'store' | 'config' | 'metrics' | 'logger' | 'applyAttempts' | 'retryDelayMs'
+  'store' | 'config' | 'metrics' | 'logger' | 'applyAttempts' | 'retryDelayMs' | 'hosterOf'
 >;
 
 /**
@@ -75,6 +77,7 @@ export function createResultsHandler(
     },
     confirmRecheckDelayMs: config.confirmRecheckDelayMs,
     checkLog: config.checkLog,
+    ...(options.hosterOf ? { hosterOf: options.hosterOf } : {}),
   };
   return async (results) => {
     if (results.length === 0) return [];

@@ -9,7 +9,7 @@ import type { Config, Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
-import { createBrowserProber, createHttpProber } from '@tdm/probe';
+import { createBrowserProber, createHttpProber, loadHosterDirectory } from '@tdm/probe';
 import { buildApp, createResultsConsumer, startCheckLogMaintenance } from '@tdm/results';
 import { createScheduler } from '@tdm/scheduler';
 import { openStore, type Store } from '@tdm/store';
@@ -70,7 +70,16 @@ export interface ResultsHandle {
 
 export async function startResultsService(rt: Runtime, store: Store, bus: Bus): Promise<ResultsHandle> {
   const logger = rt.logger.child({ service: 'results' });
-  const consumer = createResultsConsumer({ bus, store, config: rt.config, metrics: rt.metrics, logger });
+  const hosters = loadHosterDirectory(rt.config.hosterFile);
+  if (hosters.size > 0) logger.info({ ranges: hosters.size, file: rt.config.hosterFile }, 'hoster table loaded');
+  const consumer = createResultsConsumer({
+    bus,
+    store,
+    config: rt.config,
+    metrics: rt.metrics,
+    logger,
+    hosterOf: (ip) => hosters.hosterOf(ip),
+  });
   consumer.start();
   rt.lifecycle.add('results-consumer', () => consumer.stop());
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
