@@ -273,14 +273,28 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
     for (const c of cases) {
       const view = views.get(c.itemId!)!;
       const log = checkLogs.get(c.itemId!)!;
-      const slots = log.map((check) => Date.parse(check.scheduledAt)).sort((a, b) => a - b);
+      const checks = log
+        .map((check) => ({ slot: Date.parse(check.scheduledAt), started: Date.parse(check.startedAt) }))
+        .sort((a, b) => a.slot - b.slot);
+      const slots = checks.map((check) => check.slot);
       expect(new Set(log.map((check) => check.jobId)).size, c.path).toBe(log.length);
       // `checks` counts the checks applied in slot order; a check that finished after a
       // later slot's (a stall) is logged but not applied, so it can only be fewer.
       expect(view.checks, c.path).toBeLessThanOrEqual(log.length);
       if (c.group !== 'flapping') expect(view.checks, c.path).toBe(log.length);
-      // A fixed grid with no gap: every slot from the first to the last was checked once.
-      for (let i = 2; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!, c.path).toBe(INTERVAL_MS);
+      // A fixed grid with no lost check: consecutive slots are one interval apart, unless
+      // the scheduler was behind. A scheduler that claims slot S at time T publishes S once
+      // and continues at the first grid slot after T (no burst of missed slots), so a gap
+      // of g is allowed only after a check that started at least g − interval after its
+      // slot. A check lost in the crash would leave a gap after an on-time check.
+      for (let i = 2; i < checks.length; i++) {
+        const gap = checks[i]!.slot - checks[i - 1]!.slot;
+        expect(gap % INTERVAL_MS, c.path).toBe(0);
+        expect(gap, c.path).toBeGreaterThanOrEqual(INTERVAL_MS);
+        if (gap > INTERVAL_MS) {
+          expect(checks[i - 1]!.started - checks[i - 1]!.slot, `${c.path}: gap ${gap} ms after an on-time check`).toBeGreaterThanOrEqual(gap - INTERVAL_MS);
+        }
+      }
       // Slots during the crash window were applied after the restart.
       expect(slots.some((slot) => slot > resultsKilledAt && slot < resultsRestartedAt), c.path).toBe(true);
       const keys = view.transitions.map((t) => `${t.to}@${t.at}`);
