@@ -1,59 +1,22 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
+import { startNatsServer } from '@tdm/test-helpers';
 import {
   BusDecodeError,
   CHECKS_STREAM,
   RESULTS_STREAM,
-  connectBus,
   decodeJob,
   decodeResult,
   encodeJob,
   encodeResult,
   jobSubject,
-  type Bus,
-  type BusOptions,
 } from '@tdm/bus';
 import type { CheckJob, CheckResult } from '@tdm/core';
+import { useBusTestNats } from './bus-harness.js';
 import { captureLogger, makeJob, makeResult, waitFor } from './fixtures.js';
 
-let server: NatsServerHandle;
-let raw: NatsConnection;
-const buses: Bus[] = [];
-
-async function newBus(overrides: Partial<BusOptions> = {}, url = server.url): Promise<Bus> {
-  const bus = await connectBus({ servers: [url], name: 'bus-test', jobAckWaitMs: 5000, jobMaxDeliver: 5, ...overrides });
-  buses.push(bus);
-  return bus;
-}
-
-async function streamMessages(name: string): Promise<number> {
-  const jsm = await jetstreamManager(raw);
-  return (await jsm.streams.info(name)).state.messages;
-}
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  raw = await connect({ servers: server.url });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await server.stop();
-});
-
-beforeEach(async () => {
-  // Each test starts from empty streams and fresh consumers (connectBus recreates them).
-  const jsm = await jetstreamManager(raw);
-  for (const name of [CHECKS_STREAM, RESULTS_STREAM]) {
-    await jsm.streams.delete(name).catch(() => false);
-  }
-});
-
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
+const nats = useBusTestNats('bus-test', [CHECKS_STREAM, RESULTS_STREAM]);
+const { newBus, streamMessages } = nats;
 
 describe('codec', () => {
   it('round-trips a job and a result', () => {
@@ -91,7 +54,7 @@ describe('streams', () => {
   it('ensureStreams is idempotent and safe from several processes at once', async () => {
     const [a, b, c] = await Promise.all([newBus(), newBus(), newBus()]);
     await Promise.all([a!.ensureStreams(), b!.ensureStreams(), c!.ensureStreams()]);
-    const jsm = await jetstreamManager(raw);
+    const jsm = await jetstreamManager(nats.raw);
     const checks = await jsm.streams.info(CHECKS_STREAM);
     expect(checks.config.retention).toBe('workqueue');
     expect(checks.config.storage).toBe('file');
@@ -151,7 +114,7 @@ describe('consumeJobs', () => {
     const JOBS = 400;
     await bus.publishJobs(Array.from({ length: JOBS }, (_, i) => makeJob(i + 1)));
     // Pull requests are plain messages on the consumer's MSG.NEXT subject: count them.
-    const pulls = raw.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${CHECKS_STREAM}.tdm-crawler-http`);
+    const pulls = nats.raw.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${CHECKS_STREAM}.tdm-crawler-http`);
     let pullCount = 0;
     void (async () => {
       for await (const _ of pulls) pullCount += 1;
@@ -183,7 +146,7 @@ describe('consumeJobs', () => {
     await waitFor(() => consumer.inFlight === 2, 10_000, 'two handlers running');
     // Give a buffering consumer time to pull ahead; ours must not.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const jsm = await jetstreamManager(raw);
+    const jsm = await jetstreamManager(nats.raw);
     const info = await jsm.consumers.info(CHECKS_STREAM, 'tdm-crawler-http');
     expect(info.num_ack_pending).toBe(2);
     expect(info.num_pending).toBe(18);
@@ -213,7 +176,7 @@ describe('consumeJobs', () => {
   it('terminates a malformed message and still delivers the rest', async () => {
     const logger = captureLogger();
     const bus = await newBus({ logger });
-    const js = (await jetstreamManager(raw)).jetstream();
+    const js = (await jetstreamManager(nats.raw)).jetstream();
     await js.publish(jobSubject('http'), new TextEncoder().encode('{"jobId": 1, "evil": true}'));
     await js.publish(jobSubject('http'), new Uint8Array([0xff, 0x00, 0x13]));
     await bus.publishJobs([makeJob(1), makeJob(2)]);
@@ -263,7 +226,7 @@ describe('consumeResults', () => {
     for (let i = 1; i <= 10; i++) await bus.publishResult(makeResult(i));
     await bus.publishResult(makeResult(1)); // duplicate msg id: dropped
     expect(await streamMessages(RESULTS_STREAM)).toBe(10);
-    const jsm = await jetstreamManager(raw);
+    const jsm = await jetstreamManager(nats.raw);
     const batches: CheckResult[][] = [];
     const ackPendingDuring: number[] = [];
     let failOnce = true;
@@ -326,7 +289,7 @@ describe('NATS restart', () => {
       await again.stop(1000);
       expect(await bus.pendingJobs()).toBe(0);
     } finally {
-      await Promise.all(buses.splice(0).map((bus) => bus.close()));
+      await nats.closeBuses();
       await own.stop();
     }
   });

@@ -1,34 +1,24 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
+import { startNatsServer } from '@tdm/test-helpers';
 import {
   BusPublishError,
   RESULTS_STREAM,
   RESULTS_SUBJECT,
-  connectBus,
   decodeResultBatch,
   encodeResult,
-  type Bus,
-  type BusOptions,
 } from '@tdm/bus';
 import type { CheckResult } from '@tdm/core';
 import { batchMsgId } from '../src/result-batcher.js';
+import { useBusTestNats } from './bus-harness.js';
 import { captureLogger, makeResult, waitFor } from './fixtures.js';
 
-let server: NatsServerHandle;
-let raw: NatsConnection;
-const buses: Bus[] = [];
-
-async function newBus(overrides: Partial<BusOptions> = {}, url = server.url): Promise<Bus> {
-  const bus = await connectBus({ servers: [url], name: 'batcher-test', jobAckWaitMs: 5000, jobMaxDeliver: 5, ...overrides });
-  buses.push(bus);
-  return bus;
-}
+const nats = useBusTestNats('batcher-test', [RESULTS_STREAM]);
+const { newBus } = nats;
 
 /** The messages stored in TDM_RESULTS, read without consuming them. */
 async function storedMessages(): Promise<Uint8Array[]> {
-  const jsm = await jetstreamManager(raw);
+  const jsm = await jetstreamManager(nats.raw);
   const { state } = await jsm.streams.info(RESULTS_STREAM);
   const out: Uint8Array[] = [];
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
@@ -40,8 +30,7 @@ async function storedMessages(): Promise<Uint8Array[]> {
 }
 
 async function storedCount(): Promise<number> {
-  const jsm = await jetstreamManager(raw);
-  return (await jsm.streams.info(RESULTS_STREAM)).state.messages;
+  return await nats.streamMessages(RESULTS_STREAM);
 }
 
 async function settle<T>(promises: Array<Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
@@ -49,25 +38,6 @@ async function settle<T>(promises: Array<Promise<T>>): Promise<Array<PromiseSett
 }
 
 const ids = (results: CheckResult[]): string[] => results.map((r) => r.jobId).sort();
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  raw = await connect({ servers: server.url });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await server.stop();
-});
-
-beforeEach(async () => {
-  const jsm = await jetstreamManager(raw);
-  await jsm.streams.delete(RESULTS_STREAM).catch(() => false);
-});
-
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((bus) => bus.close()));
-});
 
 describe('batchMsgId', () => {
   it('depends on the job ids only, not their order; a batch of one keeps the job id', () => {
@@ -146,7 +116,7 @@ describe('publishResult batching', () => {
         'publishing after restart',
       );
     } finally {
-      await Promise.all(buses.splice(0).map((bus) => bus.close()));
+      await nats.closeBuses();
       await own.stop();
     }
   });
@@ -182,7 +152,7 @@ describe('consumeResults with batch messages', () => {
   it('applies the valid results of a message with bad elements, and terminates unusable messages', async () => {
     const logger = captureLogger();
     const bus = await newBus({ logger });
-    const js = (await jetstreamManager(raw)).jetstream();
+    const js = (await jetstreamManager(nats.raw)).jetstream();
     const text = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
     await js.publish(RESULTS_SUBJECT, text({ results: [makeResult(1), { ...makeResult(2), outcome: 'maybe' }, makeResult(3)] }));
     await js.publish(RESULTS_SUBJECT, text({ results: [{ jobId: 'only-bad' }] }));
