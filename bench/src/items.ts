@@ -40,13 +40,16 @@ export async function insertPlanItems(
       due.push(new Date(firstSlotAt.getTime() + offset).toISOString());
     }
     await client.query(
-      `INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at, next_check_at)
-       SELECT u, u, h, d, 'http', s, a, n
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) AS t(u, h, d, s, a, n)`,
+      `WITH t AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+                    AS t(u, h, d, s, a, n)),
+            ins AS (INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at)
+                    SELECT u, u, h, d, 'http', s, a FROM t RETURNING item_id, url)
+       INSERT INTO schedule (item_id, next_check_at) SELECT ins.item_id, t.n FROM ins JOIN t ON t.u = ins.url`,
       [urls, hosts, domains, hashes, anchors, due],
     );
   }
   await client.query('ANALYZE items');
+  await client.query('ANALYZE schedule');
 }
 
 /**
@@ -56,12 +59,16 @@ export async function insertPlanItems(
  */
 export async function insertSyntheticItems(client: pg.Client, count: number, dueCount: number): Promise<void> {
   await client.query(
-    `INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at, next_check_at)
-     SELECT 'http://c' || i || '.test/x.bin', 'http://c' || i || '.test/x.bin', 'c' || i || '.test', 'c' || i || '.test', 'http',
-            repeat('a', 64), now() - interval '1 hour',
-            CASE WHEN i <= $2 THEN now() - interval '1 second' ELSE now() + interval '1 hour' + (i % 3600) * interval '1 second' END
-       FROM generate_series(1, $1::int) AS i`,
+    `WITH src AS (SELECT i, 'http://c' || i || '.test/x.bin' AS u FROM generate_series(1, $1::int) AS i),
+          ins AS (INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at)
+                  SELECT u, u, 'c' || i || '.test', 'c' || i || '.test', 'http', repeat('a', 64), now() - interval '1 hour'
+                    FROM src RETURNING item_id, url)
+     INSERT INTO schedule (item_id, next_check_at)
+     SELECT ins.item_id,
+            CASE WHEN src.i <= $2 THEN now() - interval '1 second' ELSE now() + interval '1 hour' + (src.i % 3600) * interval '1 second' END
+       FROM ins JOIN src ON src.u = ins.url`,
     [count, dueCount],
   );
   await client.query('ANALYZE items');
+  await client.query('ANALYZE schedule');
 }

@@ -126,6 +126,8 @@ export async function applyResults(
   }
 
   if (updates.size > 0) await writeStatuses(tx, [...updates.values()]);
+  const rechecks = [...updates.values()].filter((u) => u.recheckAt !== null);
+  if (rechecks.length > 0) await moveRechecksEarlier(tx, rechecks);
   if (transitions.length > 0) await insertTransitions(tx, transitions);
   if (options.checkLog && logged.length > 0) await insertCheckLog(tx, logged);
   return answers;
@@ -142,15 +144,13 @@ async function writeStatuses(tx: Executor, updates: ItemUpdate[]): Promise<void>
         run_all_definitive = u.run_all_definitive, run_reason = u.run_reason,
         ip = coalesce(u.ip, i.ip),
         hoster = coalesce(u.hoster, i.hoster),
-        first_content_type = coalesce(i.first_content_type, u.first_content_type),
-        next_check_at = CASE WHEN u.recheck_at IS NULL THEN i.next_check_at
-                             ELSE least(i.next_check_at, u.recheck_at) END
+        first_content_type = coalesce(i.first_content_type, u.first_content_type)
        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
                    $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::timestamptz[],
-                   $12::integer[], $13::boolean[], $14::text[], $15::text[], $16::timestamptz[], $17::text[], $18::text[])
+                   $12::integer[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[])
          AS u(item_id, state, checks, first_checked_at, last_checked_at, last_scheduled_at, last_online_at,
               offline_at, offline_reason, confirmed_at, run_started_at, run_length, run_all_definitive,
-              run_reason, ip, recheck_at, first_content_type, hoster)
+              run_reason, ip, first_content_type, hoster)
       WHERE i.item_id = u.item_id`,
     [
       col((u) => u.itemId),
@@ -168,10 +168,19 @@ async function writeStatuses(tx: Executor, updates: ItemUpdate[]): Promise<void>
       col((u) => u.status.runAllDefinitive),
       col((u) => u.status.runReason),
       col((u) => u.ip),
-      col((u) => iso(u.recheckAt)),
       col((u) => u.firstContentType),
       col((u) => u.hoster),
     ],
+  );
+}
+
+/** A confirmation re-check: the item's next check comes sooner, never later. */
+async function moveRechecksEarlier(tx: Executor, rechecks: ItemUpdate[]): Promise<void> {
+  await tx.query(
+    `UPDATE schedule AS s SET next_check_at = least(s.next_check_at, u.recheck_at)
+       FROM unnest($1::bigint[], $2::timestamptz[]) AS u(item_id, recheck_at)
+      WHERE s.item_id = u.item_id`,
+    [rechecks.map((u) => u.itemId), rechecks.map((u) => iso(u.recheckAt))],
   );
 }
 

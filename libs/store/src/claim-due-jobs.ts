@@ -1,9 +1,9 @@
 /**
  * claimDueJobs: one short transaction per call.
  *
- * The due items are locked with `FOR UPDATE SKIP LOCKED`, so concurrent schedulers split
- * the work instead of waiting on or duplicating each other. Each job's slot is the item's
- * `next_check_at` (a late slot is published once, late); the item then moves to the first
+ * The due items' `schedule` rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
+ * schedulers split the work instead of waiting on or duplicating each other. Each job's
+ * slot is the item's `next_check_at` (a late slot is published once, late); the item then moves to the first
  * grid slot after max(slot, now), so a scheduler that fell behind skips the missed slots
  * instead of piling them up. The claim commits only after `publish` resolved.
  *
@@ -44,7 +44,13 @@ interface DueRow {
   next_check_at: Date;
 }
 
-const COLUMNS = 'item_id, url, registrable_domain, mode, sha256, sha1, md5, first_content_type, state, anchor_at, next_check_at';
+/** The job's fields: the item's (read, not locked) and its slot from `schedule` (locked). */
+const COLUMNS = [
+  ...['item_id', 'url', 'registrable_domain', 'mode', 'sha256', 'sha1', 'md5', 'first_content_type', 'state', 'anchor_at'].map(
+    (c) => `i.${c}`,
+  ),
+  's.next_check_at',
+].join(', ');
 
 /**
  * Per-domain pacing: start times `intervalMs` apart, each booked less than `horizonMs`
@@ -65,14 +71,19 @@ function pacingOf(policy: SchedulingPolicy): Pacing | null {
   return { intervalMs, horizonMs };
 }
 
+/**
+ * Due items in slot order. Only the `schedule` rows are locked (SKIP LOCKED: another
+ * scheduler's claim is skipped, not waited for); the items are read as committed.
+ */
 async function selectDue(tx: Executor, now: Date, limit: number): Promise<DueRow[]> {
   return await tx.query<DueRow>(
     `SELECT ${COLUMNS}
-       FROM items
-      WHERE next_check_at <= $1::timestamptz
-      ORDER BY next_check_at
+       FROM schedule AS s
+       JOIN items AS i ON i.item_id = s.item_id
+      WHERE s.next_check_at <= $1::timestamptz
+      ORDER BY s.next_check_at
       LIMIT $2
-        FOR UPDATE SKIP LOCKED`,
+        FOR UPDATE OF s SKIP LOCKED`,
     [now.toISOString(), limit],
   );
 }
@@ -86,23 +97,25 @@ async function selectDue(tx: Executor, now: Date, limit: number): Promise<DueRow
 async function selectDuePaced(tx: Executor, now: Date, limit: number, pacing: Pacing): Promise<DueRow[]> {
   const horizonEnd = new Date(now.getTime() + pacing.horizonMs);
   return await tx.query<DueRow>(
-    `SELECT ${COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}
-       FROM items AS i
-      WHERE i.item_id IN (
+    `SELECT ${COLUMNS}
+       FROM schedule AS s
+       JOIN items AS i ON i.item_id = s.item_id
+      WHERE s.item_id IN (
               SELECT r.item_id
                 FROM (SELECT d.item_id,
-                             row_number() OVER (PARTITION BY d.registrable_domain
+                             row_number() OVER (PARTITION BY di.registrable_domain
                                                 ORDER BY d.next_check_at, d.item_id) AS k,
                              greatest($1::timestamptz, p.next_at) AS base
-                        FROM items AS d
-                        LEFT JOIN domain_pacing AS p ON p.registrable_domain = d.registrable_domain
+                        FROM schedule AS d
+                        JOIN items AS di ON di.item_id = d.item_id
+                        LEFT JOIN domain_pacing AS p ON p.registrable_domain = di.registrable_domain
                        WHERE d.next_check_at <= $1::timestamptz
                          AND (p.next_at IS NULL OR p.next_at < $3::timestamptz)) AS r
                WHERE (r.k - 1) * $4::double precision
                      < extract(epoch FROM ($3::timestamptz - r.base))::double precision * 1000)
-      ORDER BY i.next_check_at, i.item_id
+      ORDER BY s.next_check_at, s.item_id
       LIMIT $2
-        FOR UPDATE OF i SKIP LOCKED`,
+        FOR UPDATE OF s SKIP LOCKED`,
     [now.toISOString(), limit, horizonEnd.toISOString(), pacing.intervalMs],
   );
 }
@@ -197,9 +210,9 @@ export async function claimDueJobs(
       });
     }
     await tx.query(
-      `UPDATE items AS i SET next_check_at = u.next_check_at
+      `UPDATE schedule AS s SET next_check_at = u.next_check_at
          FROM unnest($1::bigint[], $2::timestamptz[]) AS u(item_id, next_check_at)
-        WHERE i.item_id = u.item_id`,
+        WHERE s.item_id = u.item_id`,
       [jobs.map((job) => job.itemId), nextSlots],
     );
     if (advanced.size > 0) {

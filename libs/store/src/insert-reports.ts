@@ -107,8 +107,8 @@ export async function insertReports(
     );
     const rows = await tx.query<{ item_id: number | string; url: string; inserted: boolean }>(
       `INSERT INTO items AS i (url, original_url, host, registrable_domain, mode, sha256, sha1, md5,
-                               reported_at, notice_sent_at, next_check_at)
-       SELECT u.*, $11::timestamptz
+                               reported_at, notice_sent_at)
+       SELECT u.*
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                      $8::text[], $9::timestamptz[], $10::timestamptz[])
            AS u(url, original_url, host, registrable_domain, mode, sha256, sha1, md5, reported_at, notice_sent_at)
@@ -131,12 +131,19 @@ export async function insertReports(
         list.map((d) => d.md5),
         list.map((d) => d.reportedAt.toISOString()),
         list.map((d) => d.noticeSentAt?.toISOString() ?? null),
-        now.toISOString(),
       ],
     );
     for (const row of rows) {
       itemIds.set(row.url, Number(row.item_id));
       if (row.inserted) createdUrls.add(row.url);
+    }
+    // A new item is due at once: its first check is not held back to the grid.
+    const created = rows.filter((row) => row.inserted).map((row) => Number(row.item_id));
+    if (created.length > 0) {
+      await tx.query(
+        `INSERT INTO schedule (item_id, next_check_at) SELECT unnest($1::bigint[]), $2::timestamptz`,
+        [created, now.toISOString()],
+      );
     }
   }
 

@@ -23,7 +23,8 @@ export async function getItem(db: Executor, itemId: number): Promise<ItemView | 
   if (!Number.isSafeInteger(itemId) || itemId <= 0) return null;
   const rows = await db.query<ItemRow>(
     `SELECT item_id, url, original_url, host, registrable_domain, mode, reported_at, notice_sent_at,
-            next_check_at, ip, hoster, ${STATUS_COLUMNS}
+            (SELECT s.next_check_at FROM schedule AS s WHERE s.item_id = items.item_id) AS next_check_at,
+            ip, hoster, ${STATUS_COLUMNS}
        FROM items WHERE item_id = $1`,
     [itemId],
   );

@@ -202,12 +202,12 @@ describe.each(BACKENDS)('applyResults on %s', (kind) => {
   it('moves next_check_at earlier for a confirmation re-check, never later', async () => {
     const id = await newItem();
     const far = at(3600_000);
-    await h.db.query('UPDATE items SET next_check_at = $1 WHERE item_id = $2', [far.toISOString(), id]);
+    await h.db.query('UPDATE schedule SET next_check_at = $1 WHERE item_id = $2', [far.toISOString(), id]);
     const options = { ...APPLY, confirmRecheckDelayMs: 30_000 };
     await h.store.applyResults([result(id, at(MINUTE), 'offline')], options);
     expect((await h.store.getItem(id))?.nextCheckAt).toBe(at(MINUTE + 30_000).toISOString());
     // A re-check later than the already planned one does not postpone it.
-    await h.db.query('UPDATE items SET next_check_at = $1 WHERE item_id = $2', [
+    await h.db.query('UPDATE schedule SET next_check_at = $1 WHERE item_id = $2', [
       at(MINUTE + 10_000).toISOString(),
       id,
     ]);

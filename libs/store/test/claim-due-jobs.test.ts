@@ -96,7 +96,9 @@ describe.each(BACKENDS)('claimDueJobs on %s', (kind) => {
   it('a confirmed-offline item is re-checked on the offline interval', async () => {
     const { itemId } = await oneItem();
     const policy = scheduling(MINUTE, 3600_000);
-    const now = new Date(Date.now() + 1000);
+    // Half way between two hourly slots: next to an hour boundary the next minute slot is
+    // an hourly slot too, and the regular grid could not be told from the offline one.
+    const now = new Date(Math.ceil(Date.now() / 3600_000) * 3600_000 + 30 * MINUTE);
     await h.store.applyResults(
       [result(itemId, at(0), 'offline'), result(itemId, at(MINUTE), 'offline')],
       APPLY,

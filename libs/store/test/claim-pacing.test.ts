@@ -46,8 +46,9 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
     await h.store.insertReports([...big, ...others]);
     now = new Date(Date.now() + 60_000);
     await h.db.query(
-      `UPDATE items SET next_check_at = CASE WHEN registrable_domain = $2 THEN $1::timestamptz - interval '10 s'
-                                             ELSE $1::timestamptz - interval '5 s' END`,
+      `UPDATE schedule AS s SET next_check_at = CASE WHEN i.registrable_domain = $2 THEN $1::timestamptz - interval '10 s'
+                                                    ELSE $1::timestamptz - interval '5 s' END
+         FROM items AS i WHERE i.item_id = s.item_id`,
       [now.toISOString(), BIG],
     );
   });
@@ -75,7 +76,8 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
     }
     // The big domain's other 40 items stay due, unchanged.
     const due = await h.db.query<{ n: string | number }>(
-      'SELECT count(*) AS n FROM items WHERE registrable_domain = $1 AND next_check_at <= $2::timestamptz',
+      `SELECT count(*) AS n FROM schedule AS s JOIN items AS i ON i.item_id = s.item_id
+        WHERE i.registrable_domain = $1 AND s.next_check_at <= $2::timestamptz`,
       [BIG, now.toISOString()],
     );
     expect(Number(due[0]!.n)).toBe(40);

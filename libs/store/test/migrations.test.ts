@@ -1,6 +1,7 @@
 import { createTestDatabase } from '@tdm/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/index.js';
+import { openPgliteDatabase } from '../src/pglite-database.js';
 import { silentLogger } from '../src/executor.js';
 import { runMigrations, MIGRATIONS } from '../src/migrations.js';
 import { BACKENDS, count, openHarness, type Harness } from './harness.js';
@@ -41,6 +42,34 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
     const rows = await h.db.query(`SELECT 1 FROM pg_class WHERE relname = 't_bad'`);
     expect(rows).toHaveLength(0);
     expect(await h.db.query('SELECT 1 FROM schema_migrations WHERE version = 9002')).toHaveLength(0);
+  });
+});
+
+describe('migration 5 (schedule table) on a database with items', () => {
+  it('moves every item\'s next_check_at into schedule, and claims keep working', async () => {
+    const db = await openPgliteDatabase(undefined);
+    try {
+      await runMigrations(db, silentLogger, MIGRATIONS.filter((m) => m.version < 5));
+      await db.query(
+        `INSERT INTO items (url, original_url, host, registrable_domain, mode, reported_at, next_check_at)
+         VALUES ('http://a.test/1', 'http://a.test/1', 'a.test', 'a.test', 'http', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z'),
+                ('http://b.test/2', 'http://b.test/2', 'b.test', 'b.test', 'http', '2026-01-01T00:00:00Z', NULL)`,
+      );
+      expect(await runMigrations(db, silentLogger)).toEqual([5]);
+      const rows = await db.query<{ url: string; next_check_at: Date | null }>(
+        'SELECT i.url, s.next_check_at FROM items AS i JOIN schedule AS s USING (item_id) ORDER BY i.url',
+      );
+      expect(rows.map((r) => [r.url, r.next_check_at?.toISOString() ?? null])).toEqual([
+        ['http://a.test/1', '2026-01-01T00:01:00.000Z'],
+        ['http://b.test/2', null],
+      ]);
+      const columns = await db.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'next_check_at'`,
+      );
+      expect(columns).toHaveLength(0);
+    } finally {
+      await db.close();
+    }
   });
 });
 
