@@ -44,7 +44,8 @@ export async function insertPlanItems(
                     AS t(u, h, d, s, a, n)),
             ins AS (INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at)
                     SELECT u, u, h, d, 'http', s, a FROM t RETURNING item_id, url)
-       INSERT INTO schedule (item_id, next_check_at) SELECT ins.item_id, t.n FROM ins JOIN t ON t.u = ins.url`,
+       INSERT INTO schedule (item_id, registrable_domain, next_check_at)
+       SELECT ins.item_id, t.d, t.n FROM ins JOIN t ON t.u = ins.url`,
       [urls, hosts, domains, hashes, anchors, due],
     );
   }
@@ -63,8 +64,8 @@ export async function insertSyntheticItems(client: pg.Client, count: number, due
           ins AS (INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at)
                   SELECT u, u, 'c' || i || '.test', 'c' || i || '.test', 'http', repeat('a', 64), now() - interval '1 hour'
                     FROM src RETURNING item_id, url)
-     INSERT INTO schedule (item_id, next_check_at)
-     SELECT ins.item_id,
+     INSERT INTO schedule (item_id, registrable_domain, next_check_at)
+     SELECT ins.item_id, 'c' || src.i || '.test',
             CASE WHEN src.i <= $2 THEN now() - interval '1 second' ELSE now() + interval '1 hour' + (src.i % 3600) * interval '1 second' END
        FROM ins JOIN src ON src.u = ins.url`,
     [count, dueCount],

@@ -103,12 +103,11 @@ async function selectDuePaced(tx: Executor, now: Date, limit: number, pacing: Pa
       WHERE s.item_id IN (
               SELECT r.item_id
                 FROM (SELECT d.item_id,
-                             row_number() OVER (PARTITION BY di.registrable_domain
+                             row_number() OVER (PARTITION BY d.registrable_domain
                                                 ORDER BY d.next_check_at, d.item_id) AS k,
                              greatest($1::timestamptz, p.next_at) AS base
                         FROM schedule AS d
-                        JOIN items AS di ON di.item_id = d.item_id
-                        LEFT JOIN domain_pacing AS p ON p.registrable_domain = di.registrable_domain
+                        LEFT JOIN domain_pacing AS p ON p.registrable_domain = d.registrable_domain
                        WHERE d.next_check_at <= $1::timestamptz
                          AND (p.next_at IS NULL OR p.next_at < $3::timestamptz)) AS r
                WHERE (r.k - 1) * $4::double precision

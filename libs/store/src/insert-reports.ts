@@ -105,7 +105,7 @@ export async function insertReports(
         ORDER BY item_id FOR UPDATE`,
       [list.map((d) => d.url)],
     );
-    const rows = await tx.query<{ item_id: number | string; url: string; inserted: boolean }>(
+    const rows = await tx.query<{ item_id: number | string; url: string; registrable_domain: string; inserted: boolean }>(
       `INSERT INTO items AS i (url, original_url, host, registrable_domain, mode, sha256, sha1, md5,
                                reported_at, notice_sent_at)
        SELECT u.*
@@ -119,7 +119,7 @@ export async function insertReports(
          sha1           = coalesce(i.sha1, excluded.sha1),
          md5            = coalesce(i.md5, excluded.md5),
          mode           = CASE WHEN i.mode = 'browser' OR excluded.mode = 'browser' THEN 'browser' ELSE 'http' END
-       RETURNING i.item_id, i.url, (i.xmax = 0) AS inserted`,
+       RETURNING i.item_id, i.url, i.registrable_domain, (i.xmax = 0) AS inserted`,
       [
         list.map((d) => d.url),
         list.map((d) => d.originalUrl),
@@ -138,11 +138,16 @@ export async function insertReports(
       if (row.inserted) createdUrls.add(row.url);
     }
     // A new item is due at once: its first check is not held back to the grid.
-    const created = rows.filter((row) => row.inserted).map((row) => Number(row.item_id));
+    const created = rows.filter((row) => row.inserted);
     if (created.length > 0) {
       await tx.query(
-        `INSERT INTO schedule (item_id, next_check_at) SELECT unnest($1::bigint[]), $2::timestamptz`,
-        [created, now.toISOString()],
+        `INSERT INTO schedule (item_id, registrable_domain, next_check_at)
+         SELECT id, domain, $3::timestamptz FROM unnest($1::bigint[], $2::text[]) AS u(id, domain)`,
+        [
+          created.map((row) => Number(row.item_id)),
+          created.map((row) => row.registrable_domain),
+          now.toISOString(),
+        ],
       );
     }
   }
