@@ -539,7 +539,13 @@ describe('Kubernetes manifests', () => {
       expect(selects(dig(service.doc, 'spec.selector')), nameOf(service)).toBe(true);
     expect(byKind('PodDisruptionBudget').length).toBe(4);
 
-    const [hpa] = byKind('HorizontalPodAutoscaler');
+    const hpas = byKind('HorizontalPodAutoscaler');
+    // Each crawler pool scales on its own consumer's backlog.
+    const browserHpa = hpas.find((d) => nameOf(d) === 'tdm-crawler-browser');
+    expect(browserHpa && dig(browserHpa.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler-browser');
+    const browserMetric = asList(dig(browserHpa?.doc, 'spec.metrics'), 'metrics').find((m) => dig(m, 'type') === 'External');
+    expect(dig(browserMetric, 'external.metric.selector.matchLabels')).toEqual({ stream: CHECKS_STREAM, consumer: jobConsumerName('browser') });
+    const hpa = hpas.find((d) => nameOf(d) === 'tdm-crawler');
     expect(hpa && dig(hpa.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler');
     const external = asList(dig(hpa?.doc, 'spec.metrics'), 'metrics').find(
       (m) => dig(m, 'type') === 'External',
