@@ -131,6 +131,15 @@ export class SqlStore implements Store {
     return await queries.countItemsByState(this.#db);
   }
 
+  async pruneDomainPacing(before: Date): Promise<number> {
+    const rows = await this.#db.query<{ n: number | string }>(
+      `WITH gone AS (DELETE FROM domain_pacing WHERE next_at < $1::timestamptz RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      [before.toISOString()],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }> {
     const result = await this.#partitions.maintain(now, retentionMs);
     if (result.dropped.length > 0)

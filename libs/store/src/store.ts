@@ -111,6 +111,13 @@ export interface Store {
    * `domain_pacing` row locked in the same transaction).
    */
   claimDueJobs(options: ClaimOptions, publish: (jobs: CheckJob[]) => Promise<void>): Promise<CheckJob[]>;
+  /**
+   * Forgets the pacing rows of domains whose next free start is before `before`: such a
+   * row books nothing (a claim starts the domain at max(now, next_at) = now), so dropping
+   * it changes no start time; it only keeps `domain_pacing` from growing with every
+   * domain ever seen. Returns the rows deleted.
+   */
+  pruneDomainPacing(before: Date): Promise<number>;
 
   /**
    * Applies results in one transaction: state machine, transitions, check log. Idempotent.

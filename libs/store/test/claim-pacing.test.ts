@@ -102,6 +102,20 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
     for (const job of second) expect(notBefore(job) - later.getTime()).toBeLessThan(HORIZON_MS);
   });
 
+  it('prunes only pacing rows that book nothing; a pruned domain starts from now again', async () => {
+    await h.store.claimDueJobs({ now, limit: 60, policy: paced() }, async () => undefined);
+    const rowsBefore = await h.db.query<{ n: string | number }>('SELECT count(*) AS n FROM domain_pacing');
+    expect(Number(rowsBefore[0]!.n)).toBe(11);
+    // Every booked start lies after `now`: nothing is idle before it.
+    expect(await h.store.pruneDomainPacing(now)).toBe(0);
+    // Once the booked starts are past, the rows go.
+    expect(await h.store.pruneDomainPacing(new Date(now.getTime() + 60_000))).toBe(11);
+    const later = new Date(now.getTime() + 120_000);
+    const jobs = await h.store.claimDueJobs({ now: later, limit: 60, policy: paced() }, async () => undefined);
+    const big = jobs.filter((j) => j.registrableDomain === BIG).map(notBefore);
+    expect(Math.min(...big)).toBe(later.getTime());
+  });
+
   it('leaves jobs without notBefore when no domainRate is given (compatibility)', async () => {
     const jobs = await h.store.claimDueJobs({ now, limit: 100, policy: scheduling(3600_000) }, async () => undefined);
     expect(jobs).toHaveLength(100);

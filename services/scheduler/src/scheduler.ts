@@ -39,7 +39,7 @@ export function pacingHorizonMs(schedulerTickMs: number): number {
 }
 
 export interface SchedulerOptions {
-  store: Pick<Store, 'claimDueJobs'>;
+  store: Pick<Store, 'claimDueJobs' | 'pruneDomainPacing'>;
   bus: Pick<Bus, 'pendingJobs' | 'publishJobs' | 'consumerPending'>;
   config: SchedulerConfig;
   logger: Logger;
@@ -55,6 +55,11 @@ export interface SchedulerOptions {
    * @default 1000
    */
   pendingJobsEveryMs?: number;
+  /**
+   * How often pacing rows of domains idle for as long are deleted (they book nothing).
+   * @default 3600000
+   */
+  pacingPruneEveryMs?: number;
 }
 
 export interface Scheduler {
@@ -71,6 +76,7 @@ class LoopScheduler implements Scheduler {
   #throttled = false;
   #pendingMetricAt = 0;
   readonly #pendingJobs: PendingJobsEstimate;
+  #pacingPrunedAt = Date.now();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -115,6 +121,7 @@ class LoopScheduler implements Scheduler {
   async #round(): Promise<number> {
     const { store, bus, config, logger, metrics } = this.#options;
     await this.#refreshPendingMetric();
+    await this.#prunePacing();
     const pending = await this.#pendingJobs.current();
     if (pending > config.maxPendingJobs) {
       if (!this.#throttled) logger.warn({ pending, maxPendingJobs: config.maxPendingJobs }, 'backpressure: not claiming until crawlers catch up');
@@ -148,6 +155,19 @@ class LoopScheduler implements Scheduler {
     const byMode = new Map<Mode, number>();
     for (const job of jobs) byMode.set(job.mode, (byMode.get(job.mode) ?? 0) + 1);
     for (const [mode, count] of byMode) this.#options.metrics.jobsPublished.inc({ mode }, count);
+  }
+
+  /** Housekeeping, at most once per period: a failure is logged and does not stop the round. */
+  async #prunePacing(): Promise<void> {
+    const every = this.#options.pacingPruneEveryMs ?? 3600_000;
+    if (Date.now() - this.#pacingPrunedAt < every) return;
+    this.#pacingPrunedAt = Date.now();
+    try {
+      const pruned = await this.#options.store.pruneDomainPacing(new Date(Date.now() - every));
+      if (pruned > 0) this.#options.logger.debug({ pruned }, 'idle domain pacing rows pruned');
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'pruning domain pacing failed; will retry');
+    }
   }
 
   async #refreshPendingMetric(): Promise<void> {
