@@ -4,7 +4,10 @@
  * handler in calls of at most `batchSize` results (result-chunks.ts). A message is acked
  * only after the handler resolved for all its results (they are stored); when a call
  * throws, every message of the pull not yet acked is nak'ed and comes back — the rest of
- * the pull is not handled, so that newer results never overtake a redelivered older one.
+ * the pull is not handled, so that within a pull newer results never overtake an older
+ * one. (A later pull may still bring newer results of an item before the nak'ed older one
+ * returns; the store then ignores the older one as not newer — rare, as it needs two
+ * results of one item in flight at once.)
  * While the handler runs, the pull's AckWait is extended, so a slow database does not
  * cause redeliveries of work in progress.
  */
@@ -55,6 +58,8 @@ export class PullResultConsumer implements ResultConsumer {
   readonly #nakDelayMs: number;
   readonly #workingEveryMs: number;
   readonly #stopping = new AbortController();
+  /** Set when stop()'s grace time ran out: chunks not yet handled are nak'ed, not applied. */
+  #abandoned = false;
   #current: { stop(): void } | null = null;
   /** Invalid results dropped from otherwise valid messages since start (in the logs). */
   #malformedTotal = 0;
@@ -86,6 +91,9 @@ export class PullResultConsumer implements ResultConsumer {
     // The open pull runs out by its expiry and its batch is handled and acked, rather than
     // stranding messages until their AckWait; a slow handler gets `graceMs`.
     if (await settlesWithin(this.#loop, Math.max(graceMs, this.#expiresMs + 1000))) return;
+    // A big pull (up to `maxMessages` × 100 results) may still be applying chunk by chunk:
+    // hand the rest back instead of applying it while the process closes the store.
+    this.#abandoned = true;
     this.#current?.stop();
     await settlesWithin(this.#loop, 5000);
   }
@@ -149,6 +157,7 @@ export class PullResultConsumer implements ResultConsumer {
     }, this.#workingEveryMs);
     try {
       for (const chunk of chunkResults(pulled, this.#batchSize)) {
+        if (this.#abandoned) break;
         if (chunk.results.length > 0) await this.#handler(chunk.results);
         for (const msg of chunk.completes) {
           msg.ack();
@@ -157,10 +166,11 @@ export class PullResultConsumer implements ResultConsumer {
       }
     } catch (error) {
       this.#logger.warn({ messages: unacked.size, err: errorField(error) }, 'result batch failed; nak\'ed for redelivery');
-      for (const msg of unacked) msg.nak(this.#nakDelayMs);
     } finally {
       clearInterval(heartbeat);
     }
+    // Failed, or abandoned at shutdown: whatever is not stored comes back.
+    for (const msg of unacked) msg.nak(this.#nakDelayMs);
     try {
       await this.#nc.flush();
     } catch (error) {

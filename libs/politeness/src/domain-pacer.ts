@@ -8,7 +8,8 @@
  * transpiled async state machines, event emitter and per-job timers), against a few µs
  * here — for a limit that rarely binds. This is the whole of what we used of it: a
  * counter, the next free start time and a FIFO per domain, and one timer per domain
- * only while that domain has someone waiting (docs/design.md, "Departures").
+ * only while that domain has someone waiting (docs/design.md, "Departures"). Times are
+ * on the monotonic clock: a wall clock stepped back would stall every waiting domain.
  */
 
 /** Admission of one task: resolves when it may start, rejects when the pacer is stopped. */
@@ -19,7 +20,7 @@ interface Waiter {
 
 interface DomainState {
   admitted: number;
-  /** Earliest start of the next admission (ms since epoch). */
+  /** Earliest start of the next admission (ms on the monotonic clock, `performance.now()`). */
   nextStartAt: number;
   waiters: Waiter[];
   timer: NodeJS.Timeout | null;
@@ -44,7 +45,8 @@ export class DomainPacer {
 
   constructor(options: DomainPacerOptions) {
     this.#options = options;
-    this.#sweep = setInterval(() => this.#forgetIdle(), Math.max(1000, options.idleExpiryMs));
+    // Clamped: Node runs a larger interval every millisecond.
+    this.#sweep = setInterval(() => this.#forgetIdle(), Math.min(2 ** 31 - 1, Math.max(1000, options.idleExpiryMs)));
     this.#sweep.unref();
   }
 
@@ -60,7 +62,7 @@ export class DomainPacer {
   admit(domain: string): Promise<void> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     const state = this.#state(domain);
-    if (state.waiters.length === 0 && this.#tryAdmit(state, Date.now())) return Promise.resolve();
+    if (state.waiters.length === 0 && this.#tryAdmit(state, performance.now())) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       state.waiters.push({ admit: resolve, refuse: reject });
       this.#drain(state);
@@ -72,7 +74,7 @@ export class DomainPacer {
     const state = this.#domains.get(domain);
     if (!state) return;
     state.admitted = Math.max(0, state.admitted - 1);
-    state.lastUsedAt = Date.now();
+    state.lastUsedAt = performance.now();
     this.#drain(state);
   }
 
@@ -90,7 +92,7 @@ export class DomainPacer {
   #state(domain: string): DomainState {
     let state = this.#domains.get(domain);
     if (!state) {
-      state = { admitted: 0, nextStartAt: 0, waiters: [], timer: null, lastUsedAt: Date.now() };
+      state = { admitted: 0, nextStartAt: 0, waiters: [], timer: null, lastUsedAt: performance.now() };
       this.#domains.set(domain, state);
     }
     return state;
@@ -107,7 +109,7 @@ export class DomainPacer {
   /** Admits waiters in order while the domain allows; otherwise waits for the next start time or a release. */
   #drain(state: DomainState): void {
     while (state.waiters.length > 0 && this.#stopped === null) {
-      const now = Date.now();
+      const now = performance.now();
       if (!this.#tryAdmit(state, now)) {
         // Full: a release drains again. Too early: one timer until the next start time.
         if (state.admitted < this.#options.maxConcurrent && state.timer === null) {
@@ -123,7 +125,7 @@ export class DomainPacer {
   }
 
   #forgetIdle(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [domain, state] of this.#domains) {
       const idle = state.admitted === 0 && state.waiters.length === 0 && state.timer === null;
       if (idle && now - state.lastUsedAt >= this.#options.idleExpiryMs && now >= state.nextStartAt) this.#domains.delete(domain);

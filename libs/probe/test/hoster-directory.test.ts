@@ -26,6 +26,8 @@ describe('hoster table', () => {
     expect(directory.hosterOf('2001:db8:1::1')).toBe('IPv6 Cloud');
     expect(directory.hosterOf('2001:0db8:00ab:0000::9')).toBe('IPv6 Customer');
     expect(directory.hosterOf('2001:db9::1')).toBeNull();
+    // An IPv4-mapped IPv6 address is judged by the IPv4 ranges.
+    expect(directory.hosterOf('::ffff:198.51.100.200')).toBe('Reseller Ltd, Amsterdam');
   });
 
   it('answers null for text that is not an address', () => {

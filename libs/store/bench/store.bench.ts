@@ -67,7 +67,7 @@ for (const kind of BACKENDS) {
     bench(
       `claimDueJobs: ${BATCH} items`,
       async () => {
-        await h.db.query('UPDATE items SET next_check_at = $1 WHERE item_id = ANY($2::bigint[])', [
+        await h.db.query('UPDATE schedule SET next_check_at = $1 WHERE item_id = ANY($2::bigint[])', [
           new Date(Date.now() - 1000).toISOString(),
           ids,
         ]);

@@ -19,7 +19,12 @@ interface ItemUpdate {
   itemId: number;
   status: ItemStatus;
   ip: string | null;
-  /** The hoster of the newest result's address, when the operator's table names one. */
+  /**
+   * Whether `hoster` is known: a hoster table is configured and a result of the batch
+   * reached an address. Then `hoster` is that address's hoster, or null when the table
+   * names nobody for it; otherwise the item keeps the hoster it has.
+   */
+  hosterKnown: boolean;
   hoster: string | null;
   recheckAt: Date | null;
   /** The media type of the batch's first online check (kept only while the item has none). */
@@ -104,7 +109,9 @@ export async function applyResults(
       itemId: result.itemId,
       status: outcome.status,
       ip: result.ip ?? previous?.ip ?? null,
-      hoster: (result.ip !== null && options.hosterOf ? options.hosterOf(result.ip) : null) ?? previous?.hoster ?? null,
+      ...(options.hosterOf && result.ip !== null
+        ? { hosterKnown: true, hoster: options.hosterOf(result.ip) }
+        : { hosterKnown: previous?.hosterKnown ?? false, hoster: previous?.hoster ?? null }),
       // Only the newest result's view counts: a later online check cancels the early re-check.
       recheckAt:
         outcome.awaitingConfirmation && options.confirmRecheckDelayMs > 0
@@ -143,14 +150,14 @@ async function writeStatuses(tx: Executor, updates: ItemUpdate[]): Promise<void>
         confirmed_at = u.confirmed_at, run_started_at = u.run_started_at, run_length = u.run_length,
         run_all_definitive = u.run_all_definitive, run_reason = u.run_reason,
         ip = coalesce(u.ip, i.ip),
-        hoster = coalesce(u.hoster, i.hoster),
+        hoster = CASE WHEN u.hoster_known THEN u.hoster ELSE i.hoster END,
         first_content_type = coalesce(i.first_content_type, u.first_content_type)
        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
                    $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::timestamptz[],
-                   $12::integer[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[])
+                   $12::integer[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[], $18::boolean[])
          AS u(item_id, state, checks, first_checked_at, last_checked_at, last_scheduled_at, last_online_at,
               offline_at, offline_reason, confirmed_at, run_started_at, run_length, run_all_definitive,
-              run_reason, ip, first_content_type, hoster)
+              run_reason, ip, first_content_type, hoster, hoster_known)
       WHERE i.item_id = u.item_id`,
     [
       col((u) => u.itemId),
@@ -170,6 +177,7 @@ async function writeStatuses(tx: Executor, updates: ItemUpdate[]): Promise<void>
       col((u) => u.ip),
       col((u) => u.firstContentType),
       col((u) => u.hoster),
+      col((u) => u.hosterKnown),
     ],
   );
 }

@@ -71,7 +71,9 @@ export interface ApplyOptions {
   checkLog: boolean;
   /**
    * Names the hosting company of an address (the operator's table, see HosterDirectory in
-   * @tdm/probe); null when unknown. The item keeps the last hoster found.
+   * @tdm/probe); null when the table names nobody for it. Given, every result that reached
+   * an address sets the item's hoster (to null too: a stale name would skew rankings);
+   * a result without an address, or no function, leaves it as it is.
    */
   hosterOf?: (ip: string) => string | null;
 }

@@ -77,22 +77,24 @@ describe.each(BACKENDS)('applyResults on %s', (kind) => {
     });
   });
 
-  it('names the hoster of the address an item was served from, and keeps it when a check finds none', async () => {
+  it('names the hoster of the address an item was served from; a check without an address keeps it', async () => {
     const id = await newItem();
     const hosters: Record<string, string> = { '198.51.100.7': 'Example Hosting', '203.0.113.9': 'Other Hoster' };
     const options = { ...APPLY, hosterOf: (ip: string) => hosters[ip] ?? null };
     await h.store.applyResults([result(id, at(MINUTE), 'online', { ip: '198.51.100.7' })], options);
     expect((await h.store.getItem(id))?.hoster).toBe('Example Hosting');
-    // A refused connection has no address; an address outside the table names nobody: keep the last.
-    await h.store.applyResults(
-      [result(id, at(2 * MINUTE), 'offline', { ip: null }), result(id, at(3 * MINUTE), 'offline', { ip: '192.0.2.1' })],
-      options,
-    );
+    // A refused connection has no address: the hoster stays.
+    await h.store.applyResults([result(id, at(2 * MINUTE), 'offline', { ip: null })], options);
     expect((await h.store.getItem(id))?.hoster).toBe('Example Hosting');
     // The item moved to another hoster's address.
-    await h.store.applyResults([result(id, at(4 * MINUTE), 'online', { ip: '203.0.113.9' })], options);
-    const item = await h.store.getItem(id);
-    expect(item).toMatchObject({ hoster: 'Other Hoster', ip: '203.0.113.9' });
+    await h.store.applyResults([result(id, at(3 * MINUTE), 'online', { ip: '203.0.113.9' })], options);
+    expect(await h.store.getItem(id)).toMatchObject({ hoster: 'Other Hoster', ip: '203.0.113.9' });
+    // Then to an address the table names nobody for: no stale name is left behind.
+    await h.store.applyResults([result(id, at(4 * MINUTE), 'online', { ip: '192.0.2.1' })], options);
+    expect(await h.store.getItem(id)).toMatchObject({ hoster: null, ip: '192.0.2.1' });
+    // Without a table nothing is touched.
+    await h.store.applyResults([result(id, at(5 * MINUTE), 'online', { ip: '198.51.100.7' })], APPLY);
+    expect((await h.store.getItem(id))?.hoster).toBeNull();
   });
 
   it('a duplicate result changes nothing and records nothing twice', async () => {

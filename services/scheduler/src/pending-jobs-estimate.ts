@@ -1,9 +1,11 @@
 /**
  * The backpressure signal without a JetStream API request every round: the stream's job
  * count is asked at most once per `refreshEveryMs`, and in between the jobs this
- * scheduler published are added to it. The estimate only errs high (crawlers consume in
- * between, other schedulers' publishes show up at the next refresh), so backpressure is
- * never released early; it is released at most `refreshEveryMs` late. Asking every round
+ * scheduler published are added to it. With one scheduler the estimate only errs high
+ * (crawlers consume in between), so backpressure is never released early and at most
+ * `refreshEveryMs` late. With N schedulers each adds only its own publishes, so together
+ * they may overshoot `maxPendingJobs` by up to (N − 1) × their claim rate × `refreshEveryMs`:
+ * a soft bound, which is all backpressure needs (the stream itself is not limited by it). Asking every round
  * cost more CPU than the claim itself once the tick was short (docs/performance.md).
  */
 import type { Bus } from '@tdm/bus';

@@ -78,7 +78,8 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     config: rt.config,
     metrics: rt.metrics,
     logger,
-    hosterOf: (ip) => hosters.hosterOf(ip),
+    // Without a table, hosters stay as they are (null) rather than being "looked up" to null.
+    ...(hosters.size > 0 ? { hosterOf: (ip: string) => hosters.hosterOf(ip) } : {}),
   });
   consumer.start();
   rt.lifecycle.add('results-consumer', () => consumer.stop());
