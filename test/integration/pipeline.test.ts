@@ -140,6 +140,9 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       TDM_DOMAIN_CONCURRENCY: '64',
       TDM_SCHEDULER_TICK: '50ms',
       TDM_HOSTER_FILE: hosterFile(),
+      // Results the killed results service had pulled come back after this, well within
+      // the run: with the default 60 s they would arrive after the check logs are read.
+      TDM_RESULT_ACK_WAIT: '2s',
     };
     const migrate = startTdm(['migrate'], env);
     await new Promise((resolve) => migrate.child.once('exit', resolve));

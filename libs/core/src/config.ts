@@ -283,6 +283,15 @@ export const SETTINGS = {
     max: 3600_000,
     description: 'JetStream AckWait of check jobs: a job not acked by then is redelivered (must exceed checkTimeout).',
   },
+  resultAckWait: {
+    env: 'TDM_RESULT_ACK_WAIT',
+    kind: 'duration',
+    default: '60s',
+    min: 1000,
+    max: 3600_000,
+    description:
+      'JetStream AckWait of check results: results a crashed results service had pulled and not stored come back after this long (a running batch extends it, so a slow database is no reason to raise it).',
+  },
   jobMaxDeliver: {
     env: 'TDM_JOB_MAX_DELIVER',
     kind: 'int',
@@ -367,6 +376,7 @@ export interface Config {
   schedulerTickMs: number;
   maxPendingJobs: number;
   jobAckWaitMs: number;
+  resultAckWaitMs: number;
   jobMaxDeliver: number;
   crawlers: number;
   workerId: string;

@@ -57,6 +57,7 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
     logger: rt.logger.child({ part: 'bus' }),
     jobAckWaitMs: rt.config.jobAckWaitMs,
     jobMaxDeliver: rt.config.jobMaxDeliver,
+    resultAckWaitMs: rt.config.resultAckWaitMs,
   });
   rt.lifecycle.add('bus', () => bus.close());
   await bus.ensureStreams();
