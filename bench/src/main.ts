@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SETTINGS } from '@tdm/core';
 import { abortAndExit, forkModule, onInterrupt, stopAll } from './children.js';
 import { firstMessage, startContender } from './contenders.js';
 import type { BenchContext } from './context.js';
@@ -21,7 +22,7 @@ import { writeDocsPage } from './docs-page.js';
 import { latenessRun, type LatenessRun } from './lateness.js';
 import { startNats } from './nats.js';
 import { USAGE, parseOptions, type BenchOptions } from './options.js';
-import { keepAliveEnv, startPipeline } from './pipeline.js';
+import { startPipeline } from './pipeline.js';
 import { runProfile, type ProfileReport } from './profile-run.js';
 import { machineLine, tables, type BenchReport, type Machine } from './report.js';
 import { loadOverloadItems, runRounds } from './rounds.js';
@@ -139,7 +140,7 @@ async function run(): Promise<void> {
         notFoundShare: 1 / plan.params.notFoundEvery,
         bodyBytes: `${Math.min(...plan.bodies.map((b) => b.size))}–${Math.max(...plan.bodies.map((b) => b.size))} B`,
       },
-      keepAliveSetting: keepAliveEnv(),
+      keepAliveSetting: SETTINGS.keepAlive.env,
       rounds,
       summary,
       lateness,

@@ -48,11 +48,6 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-/** The env variable of the prober's keep-alive switch: the pipeline runs each mode with it set. */
-export function keepAliveEnv(): string {
-  return SETTINGS.keepAlive.env;
-}
-
 function configFile(settings: PipelineSettings): string {
   const file = path.join(settings.workDir, `tdm-config-${settings.mode}.json`);
   writeFileSync(file, JSON.stringify({ hostMap: settings.plan.hostMap[settings.mode], allowRanges: ['127.0.0.0/8'] }));
@@ -92,7 +87,8 @@ async function startPipelineOnce(settings: PipelineSettings): Promise<Pipeline> 
     TDM_DOMAIN_CONCURRENCY: '8',
     ...settings.extraEnv,
   };
-  env[keepAliveEnv()] = String(settings.mode === 'keepalive');
+  // Each mode also sets the prober's own keep-alive switch, not only the fixture's behaviour.
+  env[SETTINGS.keepAlive.env] = String(settings.mode === 'keepalive');
   const nodeArgs = (role: string, index: number): string[] =>
     settings.cpuProfDir !== undefined && role !== 'scheduler'
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(settings.cpuProfDir, `${role}-${index}`)}`]

@@ -3,8 +3,9 @@
  * at once. Backpressure is exact: each pull asks JetStream for at most as many jobs as
  * there are free slots, so a worker never holds a job it cannot start (a buffered job
  * would burn its AckWait while it waits). Pulls are gathered: when fewer than a quarter
- * of the slots are free, the loop first waits `pullGatherMs` for more to free up, so a busy worker pulls tens of jobs per request instead of one (one
- * pull request per job was a large share of the crawler's NATS cost). A job is acked
+ * of the slots are free, the loop first waits `pullGatherMs` for more to free up, so a
+ * busy worker pulls tens of jobs per request instead of one (one pull request per job
+ * was a large share of the crawler's NATS cost). A job is acked
  * only after its handler said 'ack'; on 'nak' or a throw it is nak'ed with a small delay
  * and redelivered.
  */

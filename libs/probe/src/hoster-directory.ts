@@ -12,20 +12,13 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '@tdm/core';
 import { parseCidr, parseIp, type CidrRange, type IpAddress } from './ip-address.js';
+import { embeddedIPv4 } from './network-policy.js';
 
 export interface HosterDirectory {
   /** The hoster of `ip` (any textual form), or null when no range holds it or it is not an address. */
   hosterOf(ip: string): string | null;
   /** Ranges in the table. */
   readonly size: number;
-}
-
-/** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:0:0/96), else null. */
-function mappedIPv4(ip: IpAddress): IpAddress | null {
-  if (ip.family !== 6) return null;
-  for (let i = 0; i < 10; i++) if (ip.bytes[i] !== 0) return null;
-  if (ip.bytes[10] !== 0xff || ip.bytes[11] !== 0xff) return null;
-  return { family: 4, bytes: ip.bytes.slice(12, 16) };
 }
 
 /** The network part of `bytes` under `prefix`, as a map key. */
@@ -66,11 +59,15 @@ class PrefixTable implements HosterDirectory {
   }
 
   hosterOf(ip: string): string | null {
-    const parsed = parseIp(ip);
-    if (!parsed) return null;
-    // An IPv4 address in IPv6 dress (`::ffff:a.b.c.d`, as a dual-stack socket reports it)
-    // is looked up in the IPv4 ranges.
-    const address = mappedIPv4(parsed) ?? parsed;
+    const address = parseIp(ip);
+    if (!address) return null;
+    // An IPv4 address in IPv6 dress (`::ffff:a.b.c.d` from a dual-stack socket, NAT64, …)
+    // is judged by the IPv4 ranges when no IPv6 range names it: the policy's own reading.
+    const embedded = embeddedIPv4(address);
+    return this.#lookup(address) ?? (embedded ? this.#lookup(embedded) : null);
+  }
+
+  #lookup(address: IpAddress): string | null {
     const family = this.#byFamily.get(address.family);
     if (!family) return null;
     for (const length of family.lengths) {
