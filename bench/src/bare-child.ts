@@ -31,7 +31,13 @@ function mapLookup(map: Record<string, string>): LookupFunction {
   }) as unknown as LookupFunction;
 }
 
-async function check(agent: Agent, origin: string, path: string, expected: string, fresh: boolean): Promise<ReturnType<typeof classify>> {
+async function check(
+  agent: Agent,
+  origin: string,
+  path: string,
+  expected: string,
+  fresh: boolean,
+): Promise<ReturnType<typeof classify>> {
   try {
     const response = await agent.request({
       origin,
@@ -54,7 +60,12 @@ async function check(agent: Agent, origin: string, path: string, expected: strin
   }
 }
 
-async function run(mode: ConnectionMode, concurrency: number, warmupMs: number, windowMs: number): Promise<WindowResult> {
+async function run(
+  mode: ConnectionMode,
+  concurrency: number,
+  warmupMs: number,
+  windowMs: number,
+): Promise<WindowResult> {
   const agent = new Agent({ connect: { lookup: mapLookup(plan.hostMap[mode]) }, connections: null });
   const window = new Window(warmupMs, windowMs);
   let next = Math.floor(Math.random() * urls.length);

@@ -102,13 +102,26 @@ function manage(name: string, child: ChildProcess): Managed {
 }
 
 /** Starts a program (stdout and stderr captured). */
-export function startProcess(name: string, command: string, args: string[], options: SpawnOptions = {}): Managed {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+): Managed {
   return manage(name, spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options }));
 }
 
 /** Starts a Node module with an IPC channel. */
-export function forkModule(name: string, modulePath: string, args: string[], options: ForkOptions = {}): Managed {
-  return manage(name, fork(modulePath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...options }));
+export function forkModule(
+  name: string,
+  modulePath: string,
+  args: string[],
+  options: ForkOptions = {},
+): Managed {
+  return manage(
+    name,
+    fork(modulePath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...options }),
+  );
 }
 
 /** Kills everything still running (SIGKILL). */

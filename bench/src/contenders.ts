@@ -16,13 +16,22 @@ export interface ContenderRun extends WindowResult {
 
 export interface ContenderChild {
   readonly process: Managed;
-  run(options: { mode: ConnectionMode; concurrency: number; warmupMs: number; windowMs: number; requests?: number }): Promise<ContenderRun>;
+  run(options: {
+    mode: ConnectionMode;
+    concurrency: number;
+    warmupMs: number;
+    windowMs: number;
+    requests?: number;
+  }): Promise<ContenderRun>;
 }
 
 /** Resolves with the child's first message (its `ready`), or rejects if it exits first. */
 export async function firstMessage<T>(managed: Managed, timeoutMs: number): Promise<T> {
   return await new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${managed.name}: not ready within ${timeoutMs} ms: ${managed.tail()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${managed.name}: not ready within ${timeoutMs} ms: ${managed.tail()}`)),
+      timeoutMs,
+    );
     managed.child.once('message', (message) => {
       clearTimeout(timer);
       resolve(message as T);
@@ -44,7 +53,10 @@ export async function startContender(
   port: number,
   fixturePid: number,
 ): Promise<ContenderChild> {
-  const managed = forkModule(kind, path.join(distDir, `${kind}-child.js`), [JSON.stringify(plan), String(port)]);
+  const managed = forkModule(kind, path.join(distDir, `${kind}-child.js`), [
+    JSON.stringify(plan),
+    String(port),
+  ]);
   await firstMessage(managed, 30_000);
   return {
     process: managed,
@@ -54,7 +66,8 @@ export async function startContender(
       const onEvent = (message: unknown): void => {
         const event = (message as { event?: string }).event;
         if (event === 'window-open') fixtureStart = cpuSeconds(fixturePid);
-        if (event === 'window-close' && fixtureStart !== null) fixtureCpu = (cpuSeconds(fixturePid) ?? fixtureStart) - fixtureStart;
+        if (event === 'window-close' && fixtureStart !== null)
+          fixtureCpu = (cpuSeconds(fixturePid) ?? fixtureStart) - fixtureStart;
       };
       managed.child.on('message', onEvent);
       try {

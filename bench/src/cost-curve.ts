@@ -55,9 +55,15 @@ export async function runCostStep(ctx: BenchContext, items: number): Promise<Cos
   await insertSyntheticItems(ctx.db.client, items, DUE);
   const insertSeconds = (performance.now() - insertStart) / 1000;
   const tableBytes = Number(
-    (await ctx.db.client.query<{ b: string }>("SELECT (pg_total_relation_size('items') + pg_total_relation_size('schedule'))::text AS b")).rows[0]!.b,
+    (
+      await ctx.db.client.query<{ b: string }>(
+        "SELECT (pg_total_relation_size('items') + pg_total_relation_size('schedule'))::text AS b",
+      )
+    ).rows[0]!.b,
   );
-  const pipeline = await startPipeline(pipelineSettings(ctx, { mode: 'keepalive', schedulerOnly: true, intervalMs: 900_000 }));
+  const pipeline = await startPipeline(
+    pipelineSettings(ctx, { mode: 'keepalive', schedulerOnly: true, intervalMs: 900_000 }),
+  );
   const scheduler = pipeline.services[0]!;
   let text = '';
   let rss = 0;
@@ -79,13 +85,19 @@ export async function runCostStep(ctx: BenchContext, items: number): Promise<Cos
     await pipeline.stop();
   }
   const published = sumMetric(text, 'tdm_jobs_published_total');
-  if (published < DUE) throw new Error(`cost curve: the scheduler published ${published} of ${DUE} due jobs within ${PUBLISH_TIMEOUT_MS} ms`);
+  if (published < DUE)
+    throw new Error(
+      `cost curve: the scheduler published ${published} of ${DUE} due jobs within ${PUBLISH_TIMEOUT_MS} ms`,
+    );
   // Per 500 jobs: the histogram also times the idle rounds (a few ms in all), so divide by
   // the full rounds, not by the histogram's count.
   const sum = sumMetric(text, 'tdm_scheduler_claim_duration_seconds_sum');
   const count = published / BATCH;
   // The same due set again, claimed without publishing.
-  await ctx.db.client.query(`UPDATE schedule SET next_check_at = now() - interval '1 second' WHERE item_id <= $1`, [DUE]);
+  await ctx.db.client.query(
+    `UPDATE schedule SET next_check_at = now() - interval '1 second' WHERE item_id <= $1`,
+    [DUE],
+  );
   const dbClaimMs = await dbOnlyClaims(ctx.db.url, DUE / BATCH);
   return {
     items,

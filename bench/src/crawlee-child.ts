@@ -32,7 +32,13 @@ function mapLookup(map: Record<string, string>): LookupFunction {
   }) as unknown as LookupFunction;
 }
 
-async function run(mode: ConnectionMode, concurrency: number, warmupMs: number, windowMs: number, requests: number): Promise<WindowResult> {
+async function run(
+  mode: ConnectionMode,
+  concurrency: number,
+  warmupMs: number,
+  windowMs: number,
+  requests: number,
+): Promise<WindowResult> {
   round++;
   const lookup = mapLookup(plan.hostMap[mode]);
   const config = new Configuration({ persistStorage: false, purgeOnStart: true });
@@ -55,7 +61,12 @@ async function run(mode: ConnectionMode, concurrency: number, warmupMs: number, 
       requestHandler: async ({ request, response, body }) => {
         const expected = (request.userData as { expected: string }).expected;
         const status = response.statusCode ?? null;
-        const sha = status !== null && status >= 200 && status < 300 ? createHash('sha256').update(body as Buffer).digest('hex') : null;
+        const sha =
+          status !== null && status >= 200 && status < 300
+            ? createHash('sha256')
+                .update(body as Buffer)
+                .digest('hex')
+            : null;
         window?.record(classify(status, sha, expected));
       },
       failedRequestHandler: async () => {
@@ -67,7 +78,11 @@ async function run(mode: ConnectionMode, concurrency: number, warmupMs: number, 
   const list = [];
   for (let i = 0; i < requests; i++) {
     const entry = plan.urls[i % plan.urls.length]!;
-    list.push({ url: planUrl(entry, port), uniqueKey: `${round}:${i}`, userData: { expected: plan.bodies[entry.body]!.sha256 } });
+    list.push({
+      url: planUrl(entry, port),
+      uniqueKey: `${round}:${i}`,
+      userData: { expected: plan.bodies[entry.body]!.sha256 },
+    });
   }
   // Queued before the clock starts: filling the queue is set-up, not crawling.
   await crawler.addRequests(list, { waitForAllRequestsToBeAdded: true });

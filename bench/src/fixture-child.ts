@@ -48,7 +48,8 @@ for (let attempt = 0; attempt < 5 && fresh === null; attempt++) {
     port = 0;
   }
 }
-if (fresh === null || fresh.port !== keepalive.port) throw new Error('fixture: the two webs could not share one port');
+if (fresh === null || fresh.port !== keepalive.port)
+  throw new Error('fixture: the two webs could not share one port');
 
 for (const web of [keepalive, fresh]) {
   for (const entry of plan.urls) {

@@ -14,7 +14,11 @@ interface Answer {
 let nextId = 1;
 
 /** Sends a request and waits for its answer (or the timeout, or the child's exit). */
-export async function ask<T>(managed: Managed, request: Record<string, unknown>, timeoutMs: number): Promise<T> {
+export async function ask<T>(
+  managed: Managed,
+  request: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<T> {
   const id = nextId++;
   const child = managed.child;
   return await new Promise<T>((resolve, reject) => {
@@ -32,7 +36,9 @@ export async function ask<T>(managed: Managed, request: Record<string, unknown>,
     };
     const onExit = (): void => {
       cleanup();
-      reject(new Error(`${managed.name} exited while answering ${String(request['type'])}: ${managed.tail()}`));
+      reject(
+        new Error(`${managed.name} exited while answering ${String(request['type'])}: ${managed.tail()}`),
+      );
     };
     const timer = setTimeout(() => {
       cleanup();
@@ -54,7 +60,12 @@ export function serve(handler: (request: Record<string, unknown>) => Promise<unk
     const request = message as Record<string, unknown> & { id: number };
     handler(request).then(
       (value) => process.send?.({ id: request.id, ok: true, value }),
-      (error: unknown) => process.send?.({ id: request.id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      (error: unknown) =>
+        process.send?.({
+          id: request.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        }),
     );
   });
 }

@@ -58,7 +58,11 @@ export async function insertPlanItems(
  * which the first `dueCount` are due now and the rest spread over the next hour: the
  * table size grows while the scheduler's work per claim stays the same.
  */
-export async function insertSyntheticItems(client: pg.Client, count: number, dueCount: number): Promise<void> {
+export async function insertSyntheticItems(
+  client: pg.Client,
+  count: number,
+  dueCount: number,
+): Promise<void> {
   await client.query(
     `WITH src AS (SELECT i, 'http://c' || i || '.test/x.bin' AS u FROM generate_series(1, $1::int) AS i),
           ins AS (INSERT INTO items (url, original_url, host, registrable_domain, mode, sha256, reported_at)

@@ -39,15 +39,36 @@ export async function latenessRun(
   await freshNats(ctx);
   await ctx.db.truncate();
   const items = Math.max(50, Math.round((share * maxPerSecond * INTERVAL_MS) / 1000));
-  await insertPlanItems(ctx.db.client, ctx.plan, ctx.port, items, INTERVAL_MS, new Date(Date.now() + LEAD_MS));
-  const pipeline = await startPipeline(pipelineSettings(ctx, { mode: 'keepalive', checkLog, intervalMs: INTERVAL_MS, extraEnv }));
+  await insertPlanItems(
+    ctx.db.client,
+    ctx.plan,
+    ctx.port,
+    items,
+    INTERVAL_MS,
+    new Date(Date.now() + LEAD_MS),
+  );
+  const pipeline = await startPipeline(
+    pipelineSettings(ctx, { mode: 'keepalive', checkLog, intervalMs: INTERVAL_MS, extraEnv }),
+  );
   try {
-    const window = await measurePipeline(pipeline, ctx.nats, ctx.db, timings.latenessWarmupMs, timings.latenessWindowMs, [ctx.fixture.pid]);
+    const window = await measurePipeline(
+      pipeline,
+      ctx.nats,
+      ctx.db,
+      timings.latenessWarmupMs,
+      timings.latenessWindowMs,
+      [ctx.fixture.pid],
+    );
     let lateness: LatenessRun['lateness'] = null;
     if (checkLog) {
       await sleep(DRAIN_MS);
       // Slots in the window except its last second, whose checks may still be running.
-      const result = await ctx.db.client.query<{ n: string; p50: number | null; p99: number | null; max: number | null }>(
+      const result = await ctx.db.client.query<{
+        n: string;
+        p50: number | null;
+        p99: number | null;
+        max: number | null;
+      }>(
         `SELECT count(*) AS n,
                 percentile_cont(0.5)  WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000 AS p50,
                 percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - scheduled_at)) * 1000 AS p99,
@@ -56,7 +77,12 @@ export async function latenessRun(
         [new Date(window.from), new Date(window.to - 1000)],
       );
       const row = result.rows[0]!;
-      lateness = { samples: Number(row.n), p50Ms: Number(row.p50 ?? NaN), p99Ms: Number(row.p99 ?? NaN), maxMs: Number(row.max ?? NaN) };
+      lateness = {
+        samples: Number(row.n),
+        p50Ms: Number(row.p50 ?? NaN),
+        p99Ms: Number(row.p99 ?? NaN),
+        maxMs: Number(row.max ?? NaN),
+      };
     }
     return {
       share,

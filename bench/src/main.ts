@@ -67,12 +67,25 @@ async function run(): Promise<void> {
   onInterrupt(async () => rmSync(workDir, { recursive: true, force: true }));
   const plan = buildPlan(DEFAULT_PLAN);
   log(`fixture web: ${plan.hosts.length} hosts, ${plan.urls.length} URLs`);
-  const fixture = forkModule('fixture', path.join(distDir, 'fixture-child.js'), [JSON.stringify(plan.params)]);
+  const fixture = forkModule('fixture', path.join(distDir, 'fixture-child.js'), [
+    JSON.stringify(plan.params),
+  ]);
   const { port } = await firstMessage<{ port: number }>(fixture, 30_000);
   const db = await createBenchDatabase(adminUrl);
   log(`database ${db.name}`);
   const forgetDrop = onInterrupt(() => db.drop());
-  const ctx: BenchContext = { repoRoot, distDir, workDir, plan, port, fixture, db, nats: await startNats(), options, log };
+  const ctx: BenchContext = {
+    repoRoot,
+    distDir,
+    workDir,
+    plan,
+    port,
+    fixture,
+    db,
+    nats: await startNats(),
+    options,
+    log,
+  };
   const machine: Machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown CPU',
     cores: os.cpus().length,
@@ -88,7 +101,13 @@ async function run(): Promise<void> {
     const crawlee = await startContender('crawlee', distDir, plan.params, port, fixture.pid);
     log('warm-up (not measured)');
     await bare.run({ mode: 'keepalive', concurrency: options.concurrency, warmupMs: 0, windowMs: 1000 });
-    await crawlee.run({ mode: 'keepalive', concurrency: options.concurrency, warmupMs: 0, windowMs: 2000, requests: 2000 });
+    await crawlee.run({
+      mode: 'keepalive',
+      concurrency: options.concurrency,
+      warmupMs: 0,
+      windowMs: 2000,
+      requests: 2000,
+    });
     await loadOverloadItems(ctx);
     await (await startPipeline(pipelineSettings(ctx, { mode: 'keepalive' }))).stop();
 
@@ -102,13 +121,21 @@ async function run(): Promise<void> {
 
     const max = keepalive.contenders.pipeline.checksPerSecond;
     const lateness: LatenessRun[] = [];
-    const loads: Array<[number, boolean]> = options.quick ? [[0.5, true]] : [[0.5, true], [0.9, true], [0.5, false]];
+    const loads: Array<[number, boolean]> = options.quick
+      ? [[0.5, true]]
+      : [
+          [0.5, true],
+          [0.9, true],
+          [0.5, false],
+        ];
     for (const [share, checkLog] of loads) {
       const runResult = await latenessRun(ctx, max, share, checkLog);
       lateness.push(runResult);
       log(
         `lateness at ${share * 100}% (${runResult.offeredPerSecond.toFixed(0)}/s, check log ${checkLog ? 'on' : 'off'}): ` +
-          (runResult.lateness ? `p50 ${runResult.lateness.p50Ms.toFixed(0)} ms, p99 ${runResult.lateness.p99Ms.toFixed(0)} ms` : 'no lateness (no log)'),
+          (runResult.lateness
+            ? `p50 ${runResult.lateness.p50Ms.toFixed(0)} ms, p99 ${runResult.lateness.p99Ms.toFixed(0)} ms`
+            : 'no lateness (no log)'),
       );
     }
 
@@ -124,7 +151,9 @@ async function run(): Promise<void> {
     for (const items of options.million ? [10_000, 100_000, 1_000_000] : [10_000, 100_000]) {
       const step = await runCostStep(ctx, items);
       cost.push(step);
-      log(`cost curve: ${items} items: claim+publish ${step.claimRoundMs.toFixed(1)} ms/500, scheduler peak RSS ${(step.schedulerPeakRssBytes / 1048576).toFixed(0)} MB`);
+      log(
+        `cost curve: ${items} items: claim+publish ${step.claimRoundMs.toFixed(1)} ms/500, scheduler peak RSS ${(step.schedulerPeakRssBytes / 1048576).toFixed(0)} MB`,
+      );
     }
 
     machine.loadAfter = os.loadavg()[0] ?? 0;
@@ -150,7 +179,9 @@ async function run(): Promise<void> {
       goals: goals(summary, lateness, cost),
       projection: (['fresh', 'keepalive'] as const).flatMap((mode) => {
         const measured = summary[mode];
-        return measured ? [1_000_000, 10_000_000].map((items) => project(mode, items, 900_000, measured.pipelineParts)) : [];
+        return measured
+          ? [1_000_000, 10_000_000].map((items) => project(mode, items, 900_000, measured.pipelineParts))
+          : [];
       }),
     };
     process.stdout.write(`\nMachine: ${machineLine(machine)}\n\n`);

@@ -27,9 +27,24 @@ async function startNatsOnce(): Promise<NatsHandle> {
   const port = await freePort();
   const monitorPort = await freePort();
   const storeDir = await mkdtemp(path.join(tmpdir(), 'tdm-bench-nats-'));
-  const managed = startProcess('nats-server', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', storeDir]);
+  const managed = startProcess('nats-server', 'nats-server', [
+    '-js',
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    String(monitorPort),
+    '-sd',
+    storeDir,
+  ]);
   try {
-    await waitHttpOk(`http://127.0.0.1:${monitorPort}/healthz`, 15_000, () => managed.tail(), () => managed.alive);
+    await waitHttpOk(
+      `http://127.0.0.1:${monitorPort}/healthz`,
+      15_000,
+      () => managed.tail(),
+      () => managed.alive,
+    );
   } catch (error) {
     await managed.stop(1000);
     await rm(storeDir, { recursive: true, force: true });

@@ -50,7 +50,10 @@ export interface Pipeline {
 
 function configFile(settings: PipelineSettings): string {
   const file = path.join(settings.workDir, `tdm-config-${settings.mode}.json`);
-  writeFileSync(file, JSON.stringify({ hostMap: settings.plan.hostMap[settings.mode], allowRanges: ['127.0.0.0/8'] }));
+  writeFileSync(
+    file,
+    JSON.stringify({ hostMap: settings.plan.hostMap[settings.mode], allowRanges: ['127.0.0.0/8'] }),
+  );
   return file;
 }
 
@@ -97,10 +100,19 @@ async function startPipelineOnce(settings: PipelineSettings): Promise<Pipeline> 
     const port = await freePort();
     const listen = `127.0.0.1:${port}`;
     const roleEnv = role === 'results' ? { TDM_LISTEN: listen } : { TDM_METRICS_LISTEN: listen };
-    const managed = startProcess(`${role}${role === 'crawler' ? `-${index}` : ''}`, process.execPath, [...nodeArgs(role, index), main, role], {
-      env: { ...env, ...roleEnv, ...(role === 'crawler' ? { TDM_WORKER_ID: `bench-crawler-${index}` } : {}) },
-      cwd: settings.repoRoot,
-    });
+    const managed = startProcess(
+      `${role}${role === 'crawler' ? `-${index}` : ''}`,
+      process.execPath,
+      [...nodeArgs(role, index), main, role],
+      {
+        env: {
+          ...env,
+          ...roleEnv,
+          ...(role === 'crawler' ? { TDM_WORKER_ID: `bench-crawler-${index}` } : {}),
+        },
+        cwd: settings.repoRoot,
+      },
+    );
     return { role, process: managed, metricsUrl: `http://${listen}/metrics` };
   };
   const services: Service[] = [await launch('scheduler', 0)];
@@ -174,9 +186,15 @@ export async function measurePipeline(
   apart: readonly number[] = [],
 ): Promise<PipelineWindow> {
   await sleep(warmupMs);
-  const pidsOf = (role: Service['role']): number[] => pipeline.services.filter((s) => s.role === role).map((s) => s.process.pid);
+  const pidsOf = (role: Service['role']): number[] =>
+    pipeline.services.filter((s) => s.role === role).map((s) => s.process.pid);
   const pgStart = await db.backendPids();
-  const groups = { scheduler: pidsOf('scheduler'), crawlers: pidsOf('crawler'), results: pidsOf('results'), nats: [nats.process.pid] };
+  const groups = {
+    scheduler: pidsOf('scheduler'),
+    crawlers: pidsOf('crawler'),
+    results: pidsOf('results'),
+    nats: [nats.process.pid],
+  };
   const all = [...groups.scheduler, ...groups.crawlers, ...groups.results, ...groups.nats, ...pgStart];
   const cpuBefore = cpuSnapshot([...all, ...apart]);
   const checksBefore = await resultsSeen(pipeline);
@@ -201,7 +219,12 @@ export async function measurePipeline(
     checks: checksAfter - checksBefore,
     seconds: (to - from) / 1000,
     cpu,
-    peakRss: { scheduler: peak(groups.scheduler), crawler: peak(groups.crawlers), results: peak(groups.results), nats: peak(groups.nats) },
+    peakRss: {
+      scheduler: peak(groups.scheduler),
+      crawler: peak(groups.crawlers),
+      results: peak(groups.results),
+      nats: peak(groups.nats),
+    },
     apartCpu,
     dbActiveMs: statsAfter.activeMs - statsBefore.activeMs,
     dbBytes: statsAfter.bytes - statsBefore.bytes,

@@ -22,7 +22,12 @@ export async function sleep(ms: number): Promise<void> {
  * Polls `url` until it answers 2xx, at most `timeoutMs`, and gives up at once when
  * `alive()` says the process behind it is gone; throws with `describe()` otherwise.
  */
-export async function waitHttpOk(url: string, timeoutMs: number, describe: () => string, alive: () => boolean = () => true): Promise<void> {
+export async function waitHttpOk(
+  url: string,
+  timeoutMs: number,
+  describe: () => string,
+  alive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive()) throw new Error(`${url}: the process exited before it was ready: ${describe()}`);

@@ -12,7 +12,8 @@ let clockTicks: number | null = null;
 function ticksPerSecond(): number {
   if (clockTicks === null) {
     try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 2000 }).trim()) || 100;
+      clockTicks =
+        Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 2000 }).trim()) || 100;
     } catch {
       clockTicks = 100;
     }
@@ -45,7 +46,8 @@ export interface MemoryStats {
 export function memory(pid: number): MemoryStats | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    const kb = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
     return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
   } catch {
     return null;

@@ -22,7 +22,14 @@ export async function runProfile(ctx: BenchContext): Promise<ProfileReport> {
   const pipeline = await startPipeline(pipelineSettings(ctx, { mode: 'keepalive', cpuProfDir: dir }));
   let window;
   try {
-    window = await measurePipeline(pipeline, ctx.nats, ctx.db, timings.pipelineWarmupMs, timings.pipelineWindowMs, [ctx.fixture.pid]);
+    window = await measurePipeline(
+      pipeline,
+      ctx.nats,
+      ctx.db,
+      timings.pipelineWarmupMs,
+      timings.pipelineWindowMs,
+      [ctx.fixture.pid],
+    );
   } finally {
     // The profiles are written when the processes exit cleanly (SIGTERM → process.exit).
     await pipeline.stop();

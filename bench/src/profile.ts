@@ -70,7 +70,8 @@ export function summarizeProfile(file: string, skipMs: number, spanMs: number, c
   /** The nearest frame (the node itself or an ancestor) of a package: not native, not Node's own. */
   const scripted = (id: number): ProfileNode | undefined => {
     let current = byId.get(id);
-    const own = (frame: ProfileNode['callFrame']): boolean => frame.url === '' || frame.url.startsWith('node:');
+    const own = (frame: ProfileNode['callFrame']): boolean =>
+      frame.url === '' || frame.url.startsWith('node:');
     for (let depth = 0; current && own(current.callFrame) && depth < 200; depth++) {
       const up = parent.get(current.id);
       current = up === undefined ? undefined : byId.get(up);
@@ -122,7 +123,8 @@ export function profileFiles(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      for (const inner of readdirSync(full)) if (inner.endsWith('.cpuprofile')) out.push(path.join(full, inner));
+      for (const inner of readdirSync(full))
+        if (inner.endsWith('.cpuprofile')) out.push(path.join(full, inner));
     } else if (entry.name.endsWith('.cpuprofile')) out.push(full);
   }
   return out.sort();

@@ -39,7 +39,11 @@ export interface BenchReport {
   projection: Projection[];
 }
 
-const NAMES = { bare: 'bare undici (ceiling)', pipeline: 'our pipeline', crawlee: 'Crawlee HttpCrawler' } as const;
+const NAMES = {
+  bare: 'bare undici (ceiling)',
+  pipeline: 'our pipeline',
+  crawlee: 'Crawlee HttpCrawler',
+} as const;
 
 function rss(peak: Record<string, number>): string {
   return Object.entries(peak)
@@ -56,7 +60,16 @@ export function tables(report: BenchReport): Table[] {
   });
   out.push({
     title: `Head to head: median of ${rounds} interleaved rounds, ${report.options.concurrency} checks in flight per process`,
-    head: ['mode', 'contender', 'checks/s', 'rounds', 'CPU-s / 1k checks', 'checks / CPU-s', 'fixture CPU-s / 1k', 'peak RSS'],
+    head: [
+      'mode',
+      'contender',
+      'checks/s',
+      'rounds',
+      'CPU-s / 1k checks',
+      'checks / CPU-s',
+      'fixture CPU-s / 1k',
+      'peak RSS',
+    ],
     rows: modes.flatMap(([mode, summary]) =>
       (['bare', 'pipeline', 'crawlee'] as const).map((name) => {
         const c = summary.contenders[name];
@@ -87,14 +100,35 @@ export function tables(report: BenchReport): Table[] {
     head: ['mode', 'scheduler', 'crawler', 'results', 'nats-server', 'PostgreSQL', 'DB statement ms / check'],
     rows: modes.map(([mode, summary]) => {
       const p = summary.pipelineParts;
-      return [mode, fmt.n(p.scheduler, 2), fmt.n(p.crawlers, 2), fmt.n(p.results, 2), fmt.n(p.nats, 2), fmt.n(p.postgres, 2), fmt.n(summary.dbActiveMsPerCheck, 2)];
+      return [
+        mode,
+        fmt.n(p.scheduler, 2),
+        fmt.n(p.crawlers, 2),
+        fmt.n(p.results, 2),
+        fmt.n(p.nats, 2),
+        fmt.n(p.postgres, 2),
+        fmt.n(summary.dbActiveMsPerCheck, 2),
+      ];
     }),
-    notes: ['JetStream time per check = nats-server CPU; database time per check = pg_stat_database.active_time (statement time, all connections) per check.'],
+    notes: [
+      'JetStream time per check = nats-server CPU; database time per check = pg_stat_database.active_time (statement time, all connections) per check.',
+    ],
   });
   if (report.lateness.length > 0) {
     out.push({
       title: 'Pipeline at a steady load: schedule lateness (check start − slot) and storage per check',
-      head: ['load', 'offered/s', 'done/s', 'check log', 'lateness p50', 'p99', 'max', 'samples', 'table bytes / check', 'WAL bytes / check'],
+      head: [
+        'load',
+        'offered/s',
+        'done/s',
+        'check log',
+        'lateness p50',
+        'p99',
+        'max',
+        'samples',
+        'table bytes / check',
+        'WAL bytes / check',
+      ],
       rows: report.lateness.map((run) => [
         fmt.pct(run.share),
         fmt.n(run.offeredPerSecond),
@@ -107,21 +141,45 @@ export function tables(report: BenchReport): Table[] {
         fmt.n(run.figures.dbBytesPerCheck ?? Number.NaN),
         fmt.n(run.figures.walBytesPerCheck ?? Number.NaN),
       ]),
-      notes: ['Load = share of the keep-alive sustained maximum above; items on a 5 s grid, slots spread evenly. WAL is cluster-wide (other databases on the server add to it).'],
+      notes: [
+        'Load = share of the keep-alive sustained maximum above; items on a 5 s grid, slots spread evenly. WAL is cluster-wide (other databases on the server add to it).',
+      ],
     });
   }
   if (report.scaling.length > 0) {
     out.push({
       title: 'Pipeline: crawler processes (keep-alive, overload)',
       head: ['crawlers', 'checks/s', 'CPU-s / 1k checks', 'crawler CPU-s / 1k', 'peak RSS per crawler'],
-      rows: report.scaling.map((s) => [String(s.crawlers), fmt.n(s.figures.checksPerSecond), fmt.n(s.figures.cpuPer1000, 2), fmt.n(s.figures.cpuPartsPer1000?.crawlers ?? NaN, 2), fmt.mb(s.figures.peakRss['crawler'] ?? NaN)]),
+      rows: report.scaling.map((s) => [
+        String(s.crawlers),
+        fmt.n(s.figures.checksPerSecond),
+        fmt.n(s.figures.cpuPer1000, 2),
+        fmt.n(s.figures.cpuPartsPer1000?.crawlers ?? NaN, 2),
+        fmt.mb(s.figures.peakRss['crawler'] ?? NaN),
+      ]),
     });
   }
   if (report.cost.length > 0) {
     out.push({
       title: 'Scheduler cost curve (5,000 items due, claimed 500 at a time)',
-      head: ['items in table', 'insert s', 'table size', 'claim + publish ms / 500', 'claim only ms / 500', 'scheduler RSS', 'scheduler peak RSS'],
-      rows: report.cost.map((c) => [fmt.n(c.items), fmt.n(c.insertSeconds, 1), fmt.mb(c.tableBytes), fmt.n(c.claimRoundMs, 1), fmt.n(c.dbClaimMs, 1), fmt.mb(c.schedulerRssBytes), fmt.mb(c.schedulerPeakRssBytes)]),
+      head: [
+        'items in table',
+        'insert s',
+        'table size',
+        'claim + publish ms / 500',
+        'claim only ms / 500',
+        'scheduler RSS',
+        'scheduler peak RSS',
+      ],
+      rows: report.cost.map((c) => [
+        fmt.n(c.items),
+        fmt.n(c.insertSeconds, 1),
+        fmt.mb(c.tableBytes),
+        fmt.n(c.claimRoundMs, 1),
+        fmt.n(c.dbClaimMs, 1),
+        fmt.mb(c.schedulerRssBytes),
+        fmt.mb(c.schedulerPeakRssBytes),
+      ]),
     });
   }
   if (report.profile) {
@@ -130,14 +188,32 @@ export function tables(report: BenchReport): Table[] {
         title: `Profile of ${proc.role} (--cpu-prof, keep-alive, ${fmt.n(report.profile.figures.checksPerSecond)} checks/s): busy ${fmt.n(proc.busyMs)} ms, idle ${fmt.pct(proc.idleShare)}`,
         head: ['package (native + node: frames charged to their caller)', 'share'],
         rows: proc.byCallerPackage.slice(0, 10).map((e) => [e.name, fmt.pct(e.share)]),
-        notes: ['top functions (self time): ' + proc.byFunction.slice(0, 8).map((e) => `${e.name} ${fmt.pct(e.share)}`).join('; ')],
+        notes: [
+          'top functions (self time): ' +
+            proc.byFunction
+              .slice(0, 8)
+              .map((e) => `${e.name} ${fmt.pct(e.share)}`)
+              .join('; '),
+        ],
       });
     }
   }
   if (report.projection.length > 0) {
     out.push({
       title: 'Projection at a 15-minute grid, from the measured CPU cost per check',
-      head: ['costs of', 'items', 'checks/s', 'crawler cores', 'results', 'nats', 'PostgreSQL', 'scheduler', 'total cores', 'crawler processes', 'in flight at 0.5 s/check'],
+      head: [
+        'costs of',
+        'items',
+        'checks/s',
+        'crawler cores',
+        'results',
+        'nats',
+        'PostgreSQL',
+        'scheduler',
+        'total cores',
+        'crawler processes',
+        'in flight at 0.5 s/check',
+      ],
       rows: report.projection.map((p) => [
         p.mode,
         fmt.n(p.items),

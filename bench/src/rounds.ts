@@ -21,25 +21,46 @@ export async function loadOverloadItems(ctx: BenchContext): Promise<void> {
   await insertPlanItems(ctx.db.client, ctx.plan, ctx.port, OVERLOAD_ITEMS, 1000, new Date(Date.now() + 1000));
 }
 
-export async function runPipelineOnce(ctx: BenchContext, mode: ConnectionMode, crawlers = 1): Promise<RunFigures> {
+export async function runPipelineOnce(
+  ctx: BenchContext,
+  mode: ConnectionMode,
+  crawlers = 1,
+): Promise<RunFigures> {
   const { timings } = ctx.options;
   const pipeline = await startPipeline(pipelineSettings(ctx, { mode, crawlers }));
   try {
-    const window = await measurePipeline(pipeline, ctx.nats, ctx.db, timings.pipelineWarmupMs, timings.pipelineWindowMs, [ctx.fixture.pid]);
+    const window = await measurePipeline(
+      pipeline,
+      ctx.nats,
+      ctx.db,
+      timings.pipelineWarmupMs,
+      timings.pipelineWindowMs,
+      [ctx.fixture.pid],
+    );
     return pipelineFigures(window);
   } finally {
     await pipeline.stop();
   }
 }
 
-export async function runRounds(ctx: BenchContext, bare: ContenderChild, crawlee: ContenderChild): Promise<RoundResults> {
+export async function runRounds(
+  ctx: BenchContext,
+  bare: ContenderChild,
+  crawlee: ContenderChild,
+): Promise<RoundResults> {
   const { timings, concurrency, rounds, modes } = ctx.options;
   const results: RoundResults = {};
-  const of = (mode: ConnectionMode): Record<ContenderName, RunFigures[]> => (results[mode] ??= { bare: [], pipeline: [], crawlee: [] });
+  const of = (mode: ConnectionMode): Record<ContenderName, RunFigures[]> =>
+    (results[mode] ??= { bare: [], pipeline: [], crawlee: [] });
   for (let round = 1; round <= rounds; round++) {
     for (const mode of modes) {
       const figures = of(mode);
-      const b = await bare.run({ mode, concurrency, warmupMs: timings.bareWarmupMs, windowMs: timings.bareWindowMs });
+      const b = await bare.run({
+        mode,
+        concurrency,
+        warmupMs: timings.bareWarmupMs,
+        windowMs: timings.bareWindowMs,
+      });
       figures.bare.push(contenderFigures('bare', b));
       const p = await runPipelineOnce(ctx, mode);
       figures.pipeline.push(p);

@@ -48,7 +48,9 @@ export interface Projection {
 
 function summarize(runs: RunFigures[]): ContenderSummary {
   const peakRss: Record<string, number> = {};
-  for (const run of runs) for (const [name, bytes] of Object.entries(run.peakRss)) peakRss[name] = Math.max(peakRss[name] ?? 0, bytes);
+  for (const run of runs)
+    for (const [name, bytes] of Object.entries(run.peakRss))
+      peakRss[name] = Math.max(peakRss[name] ?? 0, bytes);
   return {
     checksPerSecond: median(runs.map((r) => r.checksPerSecond)),
     perRound: runs.map((r) => r.checksPerSecond),
@@ -59,8 +61,15 @@ function summarize(runs: RunFigures[]): ContenderSummary {
 }
 
 function medianParts(runs: RunFigures[]): PipelineCpu {
-  const part = (key: keyof PipelineCpu): number => median(runs.map((r) => r.cpuPartsPer1000?.[key] ?? Number.NaN));
-  return { scheduler: part('scheduler'), crawlers: part('crawlers'), results: part('results'), nats: part('nats'), postgres: part('postgres') };
+  const part = (key: keyof PipelineCpu): number =>
+    median(runs.map((r) => r.cpuPartsPer1000?.[key] ?? Number.NaN));
+  return {
+    scheduler: part('scheduler'),
+    crawlers: part('crawlers'),
+    results: part('results'),
+    nats: part('nats'),
+    postgres: part('postgres'),
+  };
 }
 
 export function summarizeRounds(rounds: RoundResults): Partial<Record<ConnectionMode, ModeSummary>> {
@@ -68,7 +77,11 @@ export function summarizeRounds(rounds: RoundResults): Partial<Record<Connection
   for (const mode of CONNECTION_MODES) {
     const r = rounds[mode];
     if (!r) continue;
-    const contenders = { bare: summarize(r.bare), pipeline: summarize(r.pipeline), crawlee: summarize(r.crawlee) };
+    const contenders = {
+      bare: summarize(r.bare),
+      pipeline: summarize(r.pipeline),
+      crawlee: summarize(r.crawlee),
+    };
     out[mode] = {
       contenders,
       pipelineVsBare: ratio(contenders.pipeline.checksPerSecond, contenders.bare.checksPerSecond),
@@ -82,15 +95,35 @@ export function summarizeRounds(rounds: RoundResults): Partial<Record<Connection
   return out;
 }
 
-export function goals(modes: Partial<Record<ConnectionMode, ModeSummary>>, lateness: LatenessRun[], cost: CostStep[]): Goal[] {
+export function goals(
+  modes: Partial<Record<ConnectionMode, ModeSummary>>,
+  lateness: LatenessRun[],
+  cost: CostStep[],
+): Goal[] {
   const list: Goal[] = [];
   for (const mode of CONNECTION_MODES) {
     const m = modes[mode];
     if (!m) continue;
-    list.push({ goal: `pipeline ≥ 60% of bare undici checks/s (${mode})`, measured: `${(m.pipelineVsBare * 100).toFixed(0)}%`, met: m.pipelineVsBare >= 0.6 });
-    list.push({ goal: `pipeline ≥ 3× Crawlee checks/s (${mode})`, measured: `${m.pipelineVsCrawlee.toFixed(2)}×`, met: m.pipelineVsCrawlee >= 3 });
-    list.push({ goal: `  same, per CPU-second: vs bare (${mode})`, measured: `${(m.pipelineVsBarePerCpu * 100).toFixed(0)}%`, met: m.pipelineVsBarePerCpu >= 0.6 });
-    list.push({ goal: `  same, per CPU-second: vs Crawlee (${mode})`, measured: `${m.pipelineVsCrawleePerCpu.toFixed(2)}×`, met: m.pipelineVsCrawleePerCpu >= 3 });
+    list.push({
+      goal: `pipeline ≥ 60% of bare undici checks/s (${mode})`,
+      measured: `${(m.pipelineVsBare * 100).toFixed(0)}%`,
+      met: m.pipelineVsBare >= 0.6,
+    });
+    list.push({
+      goal: `pipeline ≥ 3× Crawlee checks/s (${mode})`,
+      measured: `${m.pipelineVsCrawlee.toFixed(2)}×`,
+      met: m.pipelineVsCrawlee >= 3,
+    });
+    list.push({
+      goal: `  same, per CPU-second: vs bare (${mode})`,
+      measured: `${(m.pipelineVsBarePerCpu * 100).toFixed(0)}%`,
+      met: m.pipelineVsBarePerCpu >= 0.6,
+    });
+    list.push({
+      goal: `  same, per CPU-second: vs Crawlee (${mode})`,
+      measured: `${m.pipelineVsCrawleePerCpu.toFixed(2)}×`,
+      met: m.pipelineVsCrawleePerCpu >= 3,
+    });
   }
   const half = lateness.find((run) => run.share === 0.5 && run.lateness !== null);
   list.push({
@@ -115,7 +148,13 @@ export function goals(modes: Partial<Record<ConnectionMode, ModeSummary>>, laten
 export function project(mode: ConnectionMode, items: number, gridMs: number, parts: PipelineCpu): Projection {
   const rate = (items * 1000) / gridMs;
   const cores = (perThousand: number): number => (rate * perThousand) / 1000;
-  const c = { scheduler: cores(parts.scheduler), crawlers: cores(parts.crawlers), results: cores(parts.results), nats: cores(parts.nats), postgres: cores(parts.postgres) };
+  const c = {
+    scheduler: cores(parts.scheduler),
+    crawlers: cores(parts.crawlers),
+    results: cores(parts.results),
+    nats: cores(parts.nats),
+    postgres: cores(parts.postgres),
+  };
   return {
     mode,
     items,
@@ -129,5 +168,7 @@ export function project(mode: ConnectionMode, items: number, gridMs: number, par
 export function scalingEfficiency(steps: ScalingStep[]): number {
   const one = steps.find((s) => s.crawlers === 1);
   const most = steps.at(-1);
-  return one && most ? ratio(most.figures.checksPerSecond, one.figures.checksPerSecond * most.crawlers) : Number.NaN;
+  return one && most
+    ? ratio(most.figures.checksPerSecond, one.figures.checksPerSecond * most.crawlers)
+    : Number.NaN;
 }

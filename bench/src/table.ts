@@ -9,7 +9,9 @@ export interface Table {
 }
 
 export function textTable(table: Table): string {
-  const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((row) => (row[i] ?? '').length)));
+  const widths = table.head.map((h, i) =>
+    Math.max(h.length, ...table.rows.map((row) => (row[i] ?? '').length)),
+  );
   const line = (cells: string[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [
@@ -35,8 +37,12 @@ export function markdownTable(table: Table): string {
 
 /** Number formatting for the tables. */
 export const fmt = {
-  n: (value: number, digits = 0): string => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–'),
-  mb: (bytes: number): string => (Number.isFinite(bytes) && bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : '–'),
+  n: (value: number, digits = 0): string =>
+    Number.isFinite(value)
+      ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+      : '–',
+  mb: (bytes: number): string =>
+    Number.isFinite(bytes) && bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : '–',
   pct: (share: number): string => (Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : '–'),
   x: (ratio: number): string => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'),
 };

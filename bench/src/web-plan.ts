@@ -20,7 +20,13 @@ export interface PlanParams {
   addressesPerMode: number;
 }
 
-export const DEFAULT_PLAN: PlanParams = { hosts: 1200, pathsPerHost: 10, bodies: 256, notFoundEvery: 10, addressesPerMode: 4 };
+export const DEFAULT_PLAN: PlanParams = {
+  hosts: 1200,
+  pathsPerHost: 10,
+  bodies: 256,
+  notFoundEvery: 10,
+  addressesPerMode: 4,
+};
 
 /**
  * How connections are used: `keepalive` fixture listeners keep connections open between

@@ -460,7 +460,12 @@ describe('Kubernetes manifests', () => {
   it('give every Deployment readiness (/readyz) and liveness (/healthz) probes on the port the service listens on', () => {
     const env = configEnv();
     const deployments = byKind('Deployment');
-    expect(deployments.map(nameOf).sort()).toEqual(['tdm-crawler', 'tdm-crawler-browser', 'tdm-results', 'tdm-scheduler']);
+    expect(deployments.map(nameOf).sort()).toEqual([
+      'tdm-crawler',
+      'tdm-crawler-browser',
+      'tdm-results',
+      'tdm-scheduler',
+    ]);
     for (const d of deployments) {
       for (const container of containersOf(d)) {
         const where = `${nameOf(d)}/${String(container['name'])}`;
@@ -543,8 +548,13 @@ describe('Kubernetes manifests', () => {
     // Each crawler pool scales on its own consumer's backlog.
     const browserHpa = hpas.find((d) => nameOf(d) === 'tdm-crawler-browser');
     expect(browserHpa && dig(browserHpa.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler-browser');
-    const browserMetric = asList(dig(browserHpa?.doc, 'spec.metrics'), 'metrics').find((m) => dig(m, 'type') === 'External');
-    expect(dig(browserMetric, 'external.metric.selector.matchLabels')).toEqual({ stream: CHECKS_STREAM, consumer: jobConsumerName('browser') });
+    const browserMetric = asList(dig(browserHpa?.doc, 'spec.metrics'), 'metrics').find(
+      (m) => dig(m, 'type') === 'External',
+    );
+    expect(dig(browserMetric, 'external.metric.selector.matchLabels')).toEqual({
+      stream: CHECKS_STREAM,
+      consumer: jobConsumerName('browser'),
+    });
     const hpa = hpas.find((d) => nameOf(d) === 'tdm-crawler');
     expect(hpa && dig(hpa.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler');
     const external = asList(dig(hpa?.doc, 'spec.metrics'), 'metrics').find(
@@ -553,7 +563,10 @@ describe('Kubernetes manifests', () => {
     const metric = String(dig(external, 'external.metric.name'));
     expect(APP_METRICS.get(metric)).toBe('gauge');
     expect(metric).toBe('tdm_consumer_pending');
-    expect(dig(external, 'external.metric.selector.matchLabels')).toEqual({ stream: CHECKS_STREAM, consumer: jobConsumerName('http') });
+    expect(dig(external, 'external.metric.selector.matchLabels')).toEqual({
+      stream: CHECKS_STREAM,
+      consumer: jobConsumerName('http'),
+    });
     // Lag per pod times the most pods must fit under the scheduler's backpressure bound.
     const perPod = Number(dig(external, 'external.target.averageValue'));
     expect(perPod * Number(dig(hpa?.doc, 'spec.maxReplicas'))).toBeLessThanOrEqual(
@@ -625,7 +638,7 @@ describe('Kubernetes manifests', () => {
     expect(out).toBe('');
   });
 
-  it('offer KEDA scaling on the http crawlers\' consumer as a component that replaces the HPA', () => {
+  it("offer KEDA scaling on the http crawlers' consumer as a component that replaces the HPA", () => {
     const [scaled] = byKind('ScaledObject');
     expect(scaled && dig(scaled.doc, 'spec.scaleTargetRef.name')).toBe('tdm-crawler');
     const trigger = asList(dig(scaled?.doc, 'spec.triggers'), 'triggers').find(

@@ -35,7 +35,8 @@ describe('tdm up: browser-mode and http-mode reports', () => {
   let browserItem = 0;
   let httpItem = 0;
 
-  const item = async (id: number): Promise<ItemView> => (await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView;
+  const item = async (id: number): Promise<ItemView> =>
+    (await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView;
   const checks = async (id: number): Promise<CheckLogEntry[]> =>
     (await (await fetch(`${api}/v1/items/${id}/checks`)).json()) as CheckLogEntry[];
 
@@ -48,14 +49,20 @@ describe('tdm up: browser-mode and http-mode reports', () => {
       if (done(views)) return views;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(views.map((v) => [v.mode, v.state, v.offlineReason, v.checks]))}\n${up.output()}`);
+    throw new Error(
+      `not reached within ${timeoutMs} ms: ${JSON.stringify(views.map((v) => [v.mode, v.state, v.offlineReason, v.checks]))}\n${up.output()}`,
+    );
   }
 
   beforeAll(async () => {
     if (!existsSync(TDM_MAIN)) throw new Error(`${TDM_MAIN} missing: run \`npx tsc --build\` first`);
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set TDM_CHROMIUM_PATH)`);
     web = await startFixtureWeb({ addresses: ['127.0.0.1'] });
-    web.set(HOST, '/page', { kind: 'body', body: Buffer.from(PAGE), contentType: 'text/html; charset=utf-8' });
+    web.set(HOST, '/page', {
+      kind: 'body',
+      body: Buffer.from(PAGE),
+      contentType: 'text/html; charset=utf-8',
+    });
     web.set(HOST, '/pic.png', { kind: 'body', body: IMAGE, contentType: 'image/png' });
     web.set(HOST, '/file.bin', { kind: 'body', body: HTTP_BODY });
     dataDir = mkdtempSync(path.join(tmpdir(), 'tdm-browser-'));
@@ -108,7 +115,9 @@ describe('tdm up: browser-mode and http-mode reports', () => {
     // The image was fetched (by the browser: the http crawler never reads the page).
     expect(web.requests(HOST, '/pic.png')).toBeGreaterThanOrEqual(1);
     const durations = log.map((entry) => entry.durationMs).sort((a, b) => a - b);
-    console.log(`browser checks via tdm up: ${durations.length}, median ${durations[Math.floor(durations.length / 2)]} ms`);
+    console.log(
+      `browser checks via tdm up: ${durations.length}, median ${durations[Math.floor(durations.length / 2)]} ms`,
+    );
   }, 90_000);
 
   it('the image removed: the browser item is confirmed offline as content_changed, the http item stays online', async () => {

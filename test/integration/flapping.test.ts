@@ -53,7 +53,9 @@ const config = loadConfig({ env: {} });
 const policy: ConfirmationPolicy = {
   confirmDefinitive: config.confirmDefinitive,
   confirmTransient: config.confirmTransient,
-  confirmTransientMinSpanMs: Math.round((config.confirmTransientMinSpanMs * SPACING_MS) / config.confirmRecheckDelayMs),
+  confirmTransientMinSpanMs: Math.round(
+    (config.confirmTransientMinSpanMs * SPACING_MS) / config.confirmRecheckDelayMs,
+  ),
 };
 
 let web: FixtureWeb;
@@ -63,7 +65,13 @@ const bodies = Array.from({ length: ITEMS }, (_, i) => makeBody(`flapping item $
 beforeAll(async () => {
   web = await startFixtureWeb();
   for (let i = 0; i < ITEMS; i++) {
-    web.set('flap.test', `/item/${i}.jpg`, { kind: 'flap', pFail: 0.2, pStall: 0.05, body: bodies[i] as Buffer, seed: SEEDS[i] as number });
+    web.set('flap.test', `/item/${i}.jpg`, {
+      kind: 'flap',
+      pFail: 0.2,
+      pStall: 0.05,
+      body: bodies[i] as Buffer,
+      seed: SEEDS[i] as number,
+    });
   }
   prober = createHttpProber({
     ...config,
@@ -101,7 +109,12 @@ async function checkItem(index: number, t0: number): Promise<ItemRun> {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const startedAt = new Date();
     const result = await prober.probe(url, expected);
-    const observation: CheckObservation = { scheduledAt: new Date(slot), startedAt, outcome: result.outcome, reason: result.reason };
+    const observation: CheckObservation = {
+      scheduledAt: new Date(slot),
+      startedAt,
+      outcome: result.outcome,
+      reason: result.reason,
+    };
     const applied = applyCheck(run.status, observation, policy);
     expect(applied.applied).toBe(true);
     run.status = applied.status;
@@ -136,7 +149,11 @@ describe('a flapping host (20 % 503, 5 % stalls)', () => {
     const all = runs.flatMap((r) => r.observations);
     const offline = all.filter((o) => o.outcome === 'offline');
     const byReason = new Map<string, number>();
-    for (const o of all) byReason.set(`${o.outcome}/${o.reason ?? ''}`, (byReason.get(`${o.outcome}/${o.reason ?? ''}`) ?? 0) + 1);
+    for (const o of all)
+      byReason.set(
+        `${o.outcome}/${o.reason ?? ''}`,
+        (byReason.get(`${o.outcome}/${o.reason ?? ''}`) ?? 0) + 1,
+      );
     console.log(
       `flapping: ${ITEMS} items × ${CHECKS_PER_ITEM} checks in ${elapsed} ms; ` +
         `${[...byReason].map(([k, n]) => `${k} ${n}`).join(', ')}; ` +

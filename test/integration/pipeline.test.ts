@@ -36,10 +36,18 @@ interface Case {
 }
 
 /** The operator's hoster table: which company serves each fixture address. */
-const HOSTER_OF_ADDRESS: Record<string, string> = { '127.0.0.1': 'Hoster AB Ltd', '127.0.0.3': 'Hoster C B.V.' };
+const HOSTER_OF_ADDRESS: Record<string, string> = {
+  '127.0.0.1': 'Hoster AB Ltd',
+  '127.0.0.3': 'Hoster C B.V.',
+};
 function hosterFile(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'tdm-pipeline-')), 'hosters.csv');
-  writeFileSync(file, Object.entries(HOSTER_OF_ADDRESS).map(([ip, name]) => `${ip},${name}`).join('\n'));
+  writeFileSync(
+    file,
+    Object.entries(HOSTER_OF_ADDRESS)
+      .map(([ip, name]) => `${ip},${name}`)
+      .join('\n'),
+  );
   return file;
 }
 
@@ -49,50 +57,98 @@ function body(c: { host: string; path: string }): Buffer {
 
 function buildCases(): Case[] {
   const cases: Case[] = [];
-  const add = (group: string, count: number, make: (i: number) => Omit<Case, 'group' | 'path'> & { path?: string }): void => {
+  const add = (
+    group: string,
+    count: number,
+    make: (i: number) => Omit<Case, 'group' | 'path'> & { path?: string },
+  ): void => {
     for (let i = 0; i < count; i++) {
       const partial = make(i);
       cases.push({ group, path: partial.path ?? `/${group}/${i}.jpg`, ...partial });
     }
   };
   add('gone404', 6, (i) => ({
-    host: HOST_A, at: 3 + i, expectedReason: 'http_404', finalState: 'offline',
+    host: HOST_A,
+    at: 3 + i,
+    expectedReason: 'http_404',
+    finalState: 'offline',
     change: (web, c) => web.set(c.host, c.path, { kind: 'status', status: 404 }),
   }));
   add('gone410', 6, (i) => ({
-    host: HOST_B, at: 3 + i, expectedReason: 'http_410', finalState: 'offline',
+    host: HOST_B,
+    at: 3 + i,
+    expectedReason: 'http_410',
+    finalState: 'offline',
     change: (web, c) => web.set(c.host, c.path, { kind: 'status', status: 410 }),
   }));
   add('legal451', 4, (i) => ({
-    host: HOST_A, at: 4 + i, expectedReason: 'http_451', finalState: 'offline',
+    host: HOST_A,
+    at: 4 + i,
+    expectedReason: 'http_451',
+    finalState: 'offline',
     change: (web, c) => web.set(c.host, c.path, { kind: 'status', status: 451 }),
   }));
   add('forbidden', 4, (i) => ({
-    host: HOST_B, at: 4 + i, expectedReason: 'http_4xx', finalState: 'offline',
+    host: HOST_B,
+    at: 4 + i,
+    expectedReason: 'http_4xx',
+    finalState: 'offline',
     change: (web, c) => web.set(c.host, c.path, { kind: 'status', status: 403 }),
   }));
   add('changed', 6, (i) => ({
-    host: HOST_A, at: 3 + i, expectedReason: 'content_changed', finalState: 'offline',
-    change: (web, c) => web.set(c.host, c.path, { kind: 'body', body: makeBody(`other ${i}`, 4000), contentType: 'image/jpeg' }),
+    host: HOST_A,
+    at: 3 + i,
+    expectedReason: 'content_changed',
+    finalState: 'offline',
+    change: (web, c) =>
+      web.set(c.host, c.path, {
+        kind: 'body',
+        body: makeBody(`other ${i}`, 4000),
+        contentType: 'image/jpeg',
+      }),
   }));
   add('placeholder', 4, (i) => ({
-    host: HOST_B, at: 5 + i, expectedReason: 'placeholder', finalState: 'offline',
+    host: HOST_B,
+    at: 5 + i,
+    expectedReason: 'placeholder',
+    finalState: 'offline',
     change: (web, c) => web.set(c.host, c.path, { kind: 'redirect', status: 302, location: '/removed.png' }),
   }));
   add('refused', 4, () => ({
-    host: HOST_DOWN, at: 5, expectedReason: 'connection_refused', finalState: 'offline',
+    host: HOST_DOWN,
+    at: 5,
+    expectedReason: 'connection_refused',
+    finalState: 'offline',
     change: (web) => web.setHostDown('127.0.0.3', true),
   }));
   add('error500', 4, (i) => ({
-    host: HOST_A, at: 4 + i, expectedReason: 'http_5xx', finalState: 'offline',
+    host: HOST_A,
+    at: 4 + i,
+    expectedReason: 'http_5xx',
+    finalState: 'offline',
     change: (web, c) => web.set(c.host, c.path, { kind: 'status', status: 500 }),
   }));
-  add('stays', 8, (i) => ({ host: i % 2 ? HOST_A : HOST_B, at: null, expectedReason: null, finalState: 'online' }));
+  add('stays', 8, (i) => ({
+    host: i % 2 ? HOST_A : HOST_B,
+    at: null,
+    expectedReason: null,
+    finalState: 'online',
+  }));
   add('restored', 2, (i) => ({
-    host: HOST_A, at: 4 + i, restoreAt: 10 + i, expectedReason: null, finalState: 'online',
+    host: HOST_A,
+    at: 4 + i,
+    restoreAt: 10 + i,
+    expectedReason: null,
+    finalState: 'online',
     change: (web, c) => web.set(c.host, c.path, { kind: 'status', status: 404 }),
   }));
-  add('flapping', 4, (i) => ({ host: HOST_B, at: null, expectedReason: null, finalState: 'online', path: `/flapping/${i}.jpg` }));
+  add('flapping', 4, (i) => ({
+    host: HOST_B,
+    at: null,
+    expectedReason: null,
+    finalState: 'online',
+    path: `/flapping/${i}.jpg`,
+  }));
   return cases;
 }
 
@@ -112,11 +168,18 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
 
   beforeAll(async () => {
     web = await startFixtureWeb({ addresses: ['127.0.0.1', '127.0.0.3'] });
-    for (const c of cases) web.set(c.host, c.path, { kind: 'body', body: body(c), contentType: 'image/jpeg' });
-    web.set(HOST_B, '/removed.png', { kind: 'body', body: makeBody('removed', 1500), contentType: 'image/png' });
+    for (const c of cases)
+      web.set(c.host, c.path, { kind: 'body', body: body(c), contentType: 'image/jpeg' });
+    web.set(HOST_B, '/removed.png', {
+      kind: 'body',
+      body: makeBody('removed', 1500),
+      contentType: 'image/png',
+    });
     cases
       .filter((c) => c.group === 'flapping')
-      .forEach((c, i) => web.set(c.host, c.path, { kind: 'flap', pFail: 0.2, pStall: 0.05, body: body(c), seed: 7 + i }));
+      .forEach((c, i) =>
+        web.set(c.host, c.path, { kind: 'flap', pFail: 0.2, pStall: 0.05, body: body(c), seed: 7 + i }),
+      );
     nats = await startNatsServer();
     db = await createTestDatabase('pipeline');
     const apiPort = await freePort();
@@ -178,12 +241,31 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
     // The timeline: changes at their seconds; the results service dies at 6 s and returns at 9 s.
     const events: Array<{ at: number; run: () => Promise<void> | void }> = [];
     for (const c of cases) {
-      if (c.at !== null && c.change) events.push({ at: c.at, run: async () => { await c.change!(web, c); c.changedAt = Date.now(); } });
+      if (c.at !== null && c.change)
+        events.push({
+          at: c.at,
+          run: async () => {
+            await c.change!(web, c);
+            c.changedAt = Date.now();
+          },
+        });
       if (c.restoreAt !== undefined) {
-        events.push({ at: c.restoreAt, run: () => { web.set(c.host, c.path, { kind: 'body', body: body(c), contentType: 'image/jpeg' }); c.restoredAt = Date.now(); } });
+        events.push({
+          at: c.restoreAt,
+          run: () => {
+            web.set(c.host, c.path, { kind: 'body', body: body(c), contentType: 'image/jpeg' });
+            c.restoredAt = Date.now();
+          },
+        });
       }
     }
-    events.push({ at: 6, run: async () => { resultsKilledAt = Date.now(); await procs[0]!.kill(); } });
+    events.push({
+      at: 6,
+      run: async () => {
+        resultsKilledAt = Date.now();
+        await procs[0]!.kill();
+      },
+    });
     events.push({
       at: 9,
       run: async () => {
@@ -216,7 +298,10 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
     await new Promise((resolve) => setTimeout(resolve, 3000));
     for (const c of cases) {
       views.set(c.itemId!, (await (await fetch(`${api}/v1/items/${c.itemId}`)).json()) as ItemView);
-      checkLogs.set(c.itemId!, (await (await fetch(`${api}/v1/items/${c.itemId}/checks?limit=1000`)).json()) as CheckLogEntry[]);
+      checkLogs.set(
+        c.itemId!,
+        (await (await fetch(`${api}/v1/items/${c.itemId}/checks?limit=1000`)).json()) as CheckLogEntry[],
+      );
     }
   }, 120_000);
 
@@ -239,11 +324,14 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       expect(offlineAt, label).toBeGreaterThanOrEqual(c.changedAt!);
       expect(offlineAt - c.changedAt!, label).toBeLessThanOrEqual(INTERVAL_MS + SLACK_MS);
       expect(view.timeToRemovalSeconds, label).toBe(Math.round((offlineAt - start) / 1000));
-      expect(view.transitions.map((t) => `${t.from}>${t.to}`), label).toEqual(['pending>online', 'online>offline']);
+      expect(
+        view.transitions.map((t) => `${t.from}>${t.to}`),
+        label,
+      ).toEqual(['pending>online', 'online>offline']);
     }
   });
 
-  it('names each item\'s hoster from the operator\'s table by the address it was served from', () => {
+  it("names each item's hoster from the operator's table by the address it was served from", () => {
     for (const c of cases) {
       const view = views.get(c.itemId!)!;
       expect(view.hoster, c.path).toBe(HOSTER_OF_ADDRESS[c.host === HOST_DOWN ? '127.0.0.3' : '127.0.0.1']);
@@ -254,7 +342,10 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
     for (const c of cases.filter((k) => k.group === 'stays' || k.group === 'flapping')) {
       const view = views.get(c.itemId!)!;
       expect(view.state, c.path).toBe('online');
-      expect(view.transitions.map((t) => t.to), c.path).toEqual(['online']);
+      expect(
+        view.transitions.map((t) => t.to),
+        c.path,
+      ).toEqual(['online']);
     }
     const flappingErrors = cases
       .filter((c) => c.group === 'flapping')
@@ -264,7 +355,10 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
     for (const c of cases.filter((k) => k.group === 'restored')) {
       const view = views.get(c.itemId!)!;
       expect(view.state, c.path).toBe('online');
-      expect(view.transitions.map((t) => `${t.from}>${t.to}`), c.path).toEqual(['pending>online', 'online>offline', 'offline>online']);
+      expect(
+        view.transitions.map((t) => `${t.from}>${t.to}`),
+        c.path,
+      ).toEqual(['pending>online', 'online>offline', 'offline>online']);
       const back = view.transitions[2]!;
       expect(Date.parse(back.at)).toBeGreaterThanOrEqual(c.restoredAt!);
       expect(Date.parse(back.at) - c.restoredAt!).toBeLessThanOrEqual(INTERVAL_MS + SLACK_MS);
@@ -295,11 +389,17 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
         expect(gap % INTERVAL_MS, c.path).toBe(0);
         expect(gap, c.path).toBeGreaterThanOrEqual(INTERVAL_MS);
         if (gap > INTERVAL_MS) {
-          expect(checks[i - 1]!.started - checks[i - 1]!.slot, `${c.path}: gap ${gap} ms after an on-time check`).toBeGreaterThanOrEqual(gap - INTERVAL_MS);
+          expect(
+            checks[i - 1]!.started - checks[i - 1]!.slot,
+            `${c.path}: gap ${gap} ms after an on-time check`,
+          ).toBeGreaterThanOrEqual(gap - INTERVAL_MS);
         }
       }
       // Slots during the crash window were applied after the restart.
-      expect(slots.some((slot) => slot > resultsKilledAt && slot < resultsRestartedAt), c.path).toBe(true);
+      expect(
+        slots.some((slot) => slot > resultsKilledAt && slot < resultsRestartedAt),
+        c.path,
+      ).toBe(true);
       const keys = view.transitions.map((t) => `${t.to}@${t.at}`);
       expect(new Set(keys).size, c.path).toBe(keys.length);
     }

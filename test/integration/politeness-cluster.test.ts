@@ -32,7 +32,8 @@ function maxInAnySecond(times: number[], closed = true): number {
   let max = 0;
   let j = 0;
   for (let i = 0; i < sorted.length; i++) {
-    while (j < sorted.length && (closed ? sorted[j]! <= sorted[i]! + 1000 : sorted[j]! < sorted[i]! + 1000)) j++;
+    while (j < sorted.length && (closed ? sorted[j]! <= sorted[i]! + 1000 : sorted[j]! < sorted[i]! + 1000))
+      j++;
     max = Math.max(max, j - i);
   }
   return max;
@@ -59,10 +60,18 @@ describe('politeness across a cluster of three crawler processes', () => {
   beforeAll(async () => {
     web = await startFixtureWeb({ logLimit: 20_000 });
     const items = [
-      ...Array.from({ length: BIG_ITEMS }, (_, i) => ({ host: BIG_HOSTS[i % BIG_HOSTS.length]!, path: `/img/${i}.jpg` })),
+      ...Array.from({ length: BIG_ITEMS }, (_, i) => ({
+        host: BIG_HOSTS[i % BIG_HOSTS.length]!,
+        path: `/img/${i}.jpg`,
+      })),
       ...Array.from({ length: CONTROL_ITEMS }, (_, i) => ({ host: CONTROL_HOST, path: `/ctl/${i}.jpg` })),
     ];
-    for (const { host, path } of items) web.set(host, path, { kind: 'body', body: makeBody(`${host}${path}`, 2000), contentType: 'image/jpeg' });
+    for (const { host, path } of items)
+      web.set(host, path, {
+        kind: 'body',
+        body: makeBody(`${host}${path}`, 2000),
+        contentType: 'image/jpeg',
+      });
     nats = await startNatsServer();
     db = await createTestDatabase('politeness_cluster');
     const apiPort = await freePort();
@@ -90,7 +99,11 @@ describe('politeness across a cluster of three crawler processes', () => {
     await waitForHttp(`${api}/readyz`, results);
     for (let i = 1; i <= CRAWLERS; i++) {
       const port = await freePort();
-      const crawler = startTdm(['crawler'], { ...env, TDM_METRICS_LISTEN: `127.0.0.1:${port}`, TDM_WORKER_ID: `crawler-${i}` });
+      const crawler = startTdm(['crawler'], {
+        ...env,
+        TDM_METRICS_LISTEN: `127.0.0.1:${port}`,
+        TDM_WORKER_ID: `crawler-${i}`,
+      });
       procs.push(crawler);
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, crawler);
     }
@@ -119,7 +132,8 @@ describe('politeness across a cluster of three crawler processes', () => {
     // Jobs already booked run within the horizon; then let the results service apply them.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     log = [...web.log];
-    for (const id of controlIds) controlViews.push((await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView);
+    for (const id of controlIds)
+      controlViews.push((await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
@@ -159,7 +173,11 @@ describe('politeness across a cluster of three crawler processes', () => {
     // scheduling) may let one more arrive inside the window.
     expect(inWindow.length).toBeLessThanOrEqual(RATE * (WINDOW_MS / 1000) + 2);
     // Every host name of the domain was checked: the limit is per registrable domain.
-    for (const host of BIG_HOSTS) expect(log.some((entry) => entry.host === host), host).toBe(true);
+    for (const host of BIG_HOSTS)
+      expect(
+        log.some((entry) => entry.host === host),
+        host,
+      ).toBe(true);
   });
 
   it('spreads the domain’s checks over all three crawler processes', () => {

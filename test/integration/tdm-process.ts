@@ -44,7 +44,8 @@ export function startTdm(args: string[], env: Record<string, string>): TdmProces
 export async function waitForHttp(url: string, proc: TdmProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}):\n${proc.output()}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`process exited (${proc.child.exitCode}):\n${proc.output()}`);
     try {
       const response = await fetch(url);
       if (response.ok) return;

@@ -4,17 +4,46 @@
  * and jitter), so a restarted NATS server is survived; publishes fail fast while it is
  * away and the callers retry them (message ids make retries idempotent).
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type PubAck,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { CheckJob, CheckResult, Mode } from '@tdm/core';
 import { MAX_MESSAGE_BYTES, encodeJob } from './codec.js';
 import { BusPublishError } from './errors.js';
-import { PullJobConsumer, type ConsumeJobsOptions, type JobConsumer, type JobHandler } from './job-consumer.js';
+import {
+  PullJobConsumer,
+  type ConsumeJobsOptions,
+  type JobConsumer,
+  type JobHandler,
+} from './job-consumer.js';
 import { errorField, silentLogger, type BusLogger } from './logger.js';
 import { ResultBatcher } from './result-batcher.js';
-import { PullResultConsumer, type ConsumeResultsOptions, type ResultBatchHandler, type ResultConsumer } from './result-consumer.js';
-import { ensureStreams, resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from './streams.js';
-import { CHECKS_STREAM, MODES, RESULTS_CONSUMER, RESULTS_STREAM, RESULTS_SUBJECT, jobConsumerName, jobSubject } from './subjects.js';
+import {
+  PullResultConsumer,
+  type ConsumeResultsOptions,
+  type ResultBatchHandler,
+  type ResultConsumer,
+} from './result-consumer.js';
+import {
+  ensureStreams,
+  resolveStreamOptions,
+  type ResolvedStreamOptions,
+  type StreamOptions,
+} from './streams.js';
+import {
+  CHECKS_STREAM,
+  MODES,
+  RESULTS_CONSUMER,
+  RESULTS_STREAM,
+  RESULTS_SUBJECT,
+  jobConsumerName,
+  jobSubject,
+} from './subjects.js';
 import { settlesWithin } from './wait.js';
 
 export interface BusOptions extends StreamOptions {
@@ -181,7 +210,11 @@ class NatsBus implements Bus {
     }
     await Promise.all(inFlight);
     if (failures.length > 0) {
-      throw new BusPublishError(`publishing jobs failed: ${errorField(failures[0]).message}`, failures.length, { cause: failures[0] });
+      throw new BusPublishError(
+        `publishing jobs failed: ${errorField(failures[0]).message}`,
+        failures.length,
+        { cause: failures[0] },
+      );
     }
   }
 
@@ -194,7 +227,9 @@ class NatsBus implements Bus {
     try {
       ack = await this.#js.publish(RESULTS_SUBJECT, data, { msgID: msgId, timeout: this.#timeoutMs });
     } catch (error) {
-      throw new BusPublishError(`publishing ${size} result(s) failed: ${errorField(error).message}`, size, { cause: error });
+      throw new BusPublishError(`publishing ${size} result(s) failed: ${errorField(error).message}`, size, {
+        cause: error,
+      });
     }
     const wrongStream = this.#checkAck(ack, RESULTS_STREAM, size);
     if (wrongStream) throw wrongStream;
@@ -202,7 +237,9 @@ class NatsBus implements Bus {
 
   /** A subject captured by another stream would silently bypass ours: report it loudly. */
   #checkAck(ack: PubAck, stream: string, failed = 1): BusPublishError | null {
-    return ack.stream === stream ? null : new BusPublishError(`message stored in stream ${ack.stream}, expected ${stream}`, failed);
+    return ack.stream === stream
+      ? null
+      : new BusPublishError(`message stored in stream ${ack.stream}, expected ${stream}`, failed);
   }
 
   consumeJobs(mode: Mode, options: ConsumeJobsOptions, handler: JobHandler): JobConsumer {
@@ -220,7 +257,14 @@ class NatsBus implements Bus {
   }
 
   consumeResults(options: ConsumeResultsOptions, handler: ResultBatchHandler): ResultConsumer {
-    const consumer = new PullResultConsumer(this.#nc, this.#js, options, handler, this.#logger, this.#options.resultAckWaitMs);
+    const consumer = new PullResultConsumer(
+      this.#nc,
+      this.#js,
+      options,
+      handler,
+      this.#logger,
+      this.#options.resultAckWaitMs,
+    );
     this.#consumers.add(consumer);
     const untrack = (): boolean => this.#consumers.delete(consumer);
     return {

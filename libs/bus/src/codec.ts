@@ -51,7 +51,8 @@ function parseObject(data: Uint8Array, what: string): Obj {
 
 function str(obj: Obj, key: string, what: string): string {
   const v = obj[key];
-  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_STRING) fail(`${what}.${key}: expected a non-empty string`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_STRING)
+    fail(`${what}.${key}: expected a non-empty string`);
   return v;
 }
 
@@ -70,7 +71,8 @@ function isoTime(obj: Obj, key: string, what: string): string {
 
 function int(obj: Obj, key: string, what: string, min = 0): number {
   const v = obj[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(`${what}.${key}: expected an integer ≥ ${min}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    fail(`${what}.${key}: expected an integer ≥ ${min}`);
   return v;
 }
 
@@ -89,7 +91,8 @@ function nullableInt(obj: Obj, key: string, what: string): number | null {
 function hash(obj: Obj, key: keyof typeof HASH_LENGTHS, what: string): string | null {
   const v = nullableStr(obj, key, what);
   if (v === null) return null;
-  if (v.length !== HASH_LENGTHS[key] || !/^[0-9a-f]+$/.test(v)) fail(`${what}.${key}: not lower-case hex of the right length`);
+  if (v.length !== HASH_LENGTHS[key] || !/^[0-9a-f]+$/.test(v))
+    fail(`${what}.${key}: not lower-case hex of the right length`);
   return v;
 }
 
@@ -105,7 +108,8 @@ function expectedHashes(value: unknown, what: string): ExpectedHashes {
   // Optional: the media type of the item's first online check (soft-removal rule).
   const contentType = nullableStr(obj, 'contentType', `${what}.expected`);
   if (contentType !== null) {
-    if (contentType.length > 127 || !MEDIA_TYPE.test(contentType)) fail(`${what}.expected.contentType: not a lower-case type/subtype`);
+    if (contentType.length > 127 || !MEDIA_TYPE.test(contentType))
+      fail(`${what}.expected.contentType: not a lower-case type/subtype`);
     out.contentType = contentType;
   }
   return out;
@@ -117,7 +121,11 @@ function redirects(value: unknown, what: string): RedirectHop[] {
   return value.map((hop: unknown, i) => {
     if (typeof hop !== 'object' || hop === null) fail(`${what}.redirects[${i}]: not an object`);
     const h = hop as Obj;
-    return { url: str(h, 'url', `${what}.redirects[${i}]`), status: int(h, 'status', `${what}.redirects[${i}]`), ip: nullableStr(h, 'ip', `${what}.redirects[${i}]`) };
+    return {
+      url: str(h, 'url', `${what}.redirects[${i}]`),
+      status: int(h, 'status', `${what}.redirects[${i}]`),
+      ip: nullableStr(h, 'ip', `${what}.redirects[${i}]`),
+    };
   });
 }
 
@@ -136,7 +144,8 @@ export function decodeJob(data: Uint8Array): CheckJob {
   const url = str(o, 'url', what);
   if (!/^https?:\/\//i.test(url)) fail('job.url: not an http(s) URL');
   // Optional: jobs of schedulers without cluster-wide pacing carry none.
-  const notBefore = o['notBefore'] === undefined || o['notBefore'] === null ? undefined : isoTime(o, 'notBefore', what);
+  const notBefore =
+    o['notBefore'] === undefined || o['notBefore'] === null ? undefined : isoTime(o, 'notBefore', what);
   return {
     jobId: str(o, 'jobId', what),
     itemId: int(o, 'itemId', what, 1),
@@ -166,7 +175,9 @@ const COMMA = encoder.encode(',');
 
 /** Size of a batch message holding results that encode to `resultBytes` bytes in total. */
 export function resultBatchBytes(count: number, resultBytes: number): number {
-  return BATCH_OPEN.byteLength + resultBytes + Math.max(0, count - 1) * COMMA.byteLength + BATCH_CLOSE.byteLength;
+  return (
+    BATCH_OPEN.byteLength + resultBytes + Math.max(0, count - 1) * COMMA.byteLength + BATCH_CLOSE.byteLength
+  );
 }
 
 /**
@@ -175,7 +186,10 @@ export function resultBatchBytes(count: number, resultBytes: number): number {
  * joining bytes here saves encoding everything twice.
  */
 export function joinEncodedResults(encoded: readonly Uint8Array[]): Uint8Array {
-  const size = resultBatchBytes(encoded.length, encoded.reduce((sum, part) => sum + part.byteLength, 0));
+  const size = resultBatchBytes(
+    encoded.length,
+    encoded.reduce((sum, part) => sum + part.byteLength, 0),
+  );
   const out = new Uint8Array(size);
   out.set(BATCH_OPEN, 0);
   let at = BATCH_OPEN.byteLength;
@@ -218,7 +232,8 @@ export function decodeResultBatch(data: Uint8Array): DecodedResultBatch {
   elements.forEach((element: unknown, i) => {
     const what = `results[${i}]`;
     try {
-      if (typeof element !== 'object' || element === null || Array.isArray(element)) fail(`${what}: not a JSON object`);
+      if (typeof element !== 'object' || element === null || Array.isArray(element))
+        fail(`${what}: not a JSON object`);
       decoded.results.push(resultFromObject(element as Obj, what));
     } catch (error) {
       if (!(error instanceof BusDecodeError)) throw error;

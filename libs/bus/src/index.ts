@@ -16,7 +16,13 @@ export {
   MAX_MESSAGE_BYTES,
   type DecodedResultBatch,
 } from './codec.js';
-export { resolveStreamOptions, jobConsumerConfig, resultsConsumerConfig, type StreamOptions, type ResolvedStreamOptions } from './streams.js';
+export {
+  resolveStreamOptions,
+  jobConsumerConfig,
+  resultsConsumerConfig,
+  type StreamOptions,
+  type ResolvedStreamOptions,
+} from './streams.js';
 export type { JobConsumer, JobControl, JobHandler, JobVerdict, ConsumeJobsOptions } from './job-consumer.js';
 export type { ResultConsumer, ResultBatchHandler, ConsumeResultsOptions } from './result-consumer.js';
 export { connectBus, type Bus, type BusOptions, type ConsumerPending } from './bus.js';

@@ -85,8 +85,15 @@ export class PullJobConsumer implements JobConsumer {
   #current: { stop(): void } | null = null;
   readonly #loop: Promise<void>;
 
-  constructor(js: JetStreamClient, mode: Mode, options: ConsumeJobsOptions, handler: JobHandler, logger: BusLogger) {
-    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) throw new RangeError('maxInFlight must be a positive integer');
+  constructor(
+    js: JetStreamClient,
+    mode: Mode,
+    options: ConsumeJobsOptions,
+    handler: JobHandler,
+    logger: BusLogger,
+  ) {
+    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
+      throw new RangeError('maxInFlight must be a positive integer');
     this.#js = js;
     this.#mode = mode;
     this.#handler = handler;
@@ -123,10 +130,16 @@ export class PullJobConsumer implements JobConsumer {
     // brings are nak'ed at once instead of being stranded until their AckWait.
     const loopEnded = settlesWithin(this.#loop, this.#pullExpiresMs + 1000);
     if (!(await settlesWithin(this.#allHandlers(), Math.max(0, graceMs)))) {
-      this.#logger.warn({ mode: this.#mode, inFlight: this.#handlers.size }, 'grace time over: aborting running jobs');
+      this.#logger.warn(
+        { mode: this.#mode, inFlight: this.#handlers.size },
+        'grace time over: aborting running jobs',
+      );
       this.#abort.abort();
       if (!(await settlesWithin(this.#allHandlers(), this.#abortWaitMs))) {
-        this.#logger.error({ mode: this.#mode, inFlight: this.#handlers.size }, 'handlers ignored the abort; their jobs return after AckWait');
+        this.#logger.error(
+          { mode: this.#mode, inFlight: this.#handlers.size },
+          'handlers ignored the abort; their jobs return after AckWait',
+        );
       }
     }
     if (!(await loopEnded)) {
@@ -171,14 +184,19 @@ export class PullJobConsumer implements JobConsumer {
       gathered = false;
       try {
         consumer ??= await this.#js.consumers.get(CHECKS_STREAM, jobConsumerName(this.#mode));
-        const messages = await consumer.fetch(pullOptions(Math.min(free, MAX_PULL_BATCH), this.#pullExpiresMs));
+        const messages = await consumer.fetch(
+          pullOptions(Math.min(free, MAX_PULL_BATCH), this.#pullExpiresMs),
+        );
         this.#current = messages;
         for await (const msg of messages) this.#dispatch(msg);
         failures = 0;
       } catch (error) {
         failures += 1;
         // NATS restarting, the consumer not there yet, missed heartbeats: wait and pull again.
-        this.#logger.warn({ mode: this.#mode, err: errorField(error), failures }, 'pulling jobs failed; retrying');
+        this.#logger.warn(
+          { mode: this.#mode, err: errorField(error), failures },
+          'pulling jobs failed; retrying',
+        );
         await sleep(backoffMs(failures), stop);
       } finally {
         this.#current = null;
@@ -197,7 +215,10 @@ export class PullJobConsumer implements JobConsumer {
       job = decodeJob(msg.data);
     } catch (error) {
       // A corrupt or hostile message would fail the same way on every delivery: drop it.
-      this.#logger.error({ mode: this.#mode, seq: msg.seq, subject: msg.subject, err: errorField(error) }, 'malformed job terminated');
+      this.#logger.error(
+        { mode: this.#mode, seq: msg.seq, subject: msg.subject, err: errorField(error) },
+        'malformed job terminated',
+      );
       msg.term();
       return;
     }
@@ -217,7 +238,10 @@ export class PullJobConsumer implements JobConsumer {
         deliveryCount: msg.info.deliveryCount,
       });
     } catch (error) {
-      this.#logger.warn({ jobId: job.jobId, itemId: job.itemId, err: errorField(error) }, 'job handler failed; job nak\'ed');
+      this.#logger.warn(
+        { jobId: job.jobId, itemId: job.itemId, err: errorField(error) },
+        "job handler failed; job nak'ed",
+      );
       verdict = 'nak';
     }
     if (verdict === 'ack') {

@@ -16,5 +16,9 @@ export interface PullOptions {
 
 export function pullOptions(maxMessages: number, expiresMs: number): PullOptions {
   const expires = Math.max(expiresMs, 3 * MIN_HEARTBEAT_MS);
-  return { max_messages: maxMessages, expires, idle_heartbeat: Math.max(MIN_HEARTBEAT_MS, Math.floor(expires / 3)) };
+  return {
+    max_messages: maxMessages,
+    expires,
+    idle_heartbeat: Math.max(MIN_HEARTBEAT_MS, Math.floor(expires / 3)),
+  };
 }

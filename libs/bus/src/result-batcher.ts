@@ -42,7 +42,9 @@ interface Waiting {
  */
 export function batchMsgId(jobIds: readonly string[]): string {
   if (jobIds.length === 1) return jobIds[0] ?? '';
-  const digest = createHash('sha256').update([...jobIds].sort().join('\n')).digest('base64url');
+  const digest = createHash('sha256')
+    .update([...jobIds].sort().join('\n'))
+    .digest('base64url');
   return `r:${jobIds.length}:${digest}`;
 }
 
@@ -56,7 +58,8 @@ export class ResultBatcher {
   #closed = false;
 
   constructor(options: ResultBatcherOptions, publish: PublishBatch) {
-    if (!Number.isInteger(options.maxResults) || options.maxResults < 1) throw new RangeError('maxResults must be a positive integer');
+    if (!Number.isInteger(options.maxResults) || options.maxResults < 1)
+      throw new RangeError('maxResults must be a positive integer');
     if (!(options.maxDelayMs >= 0)) throw new RangeError('maxDelayMs must be ≥ 0');
     this.#options = options;
     this.#publish = publish;
@@ -65,7 +68,8 @@ export class ResultBatcher {
   /** Adds a result to the open batch; settles when that batch's publish did. */
   add(result: CheckResult): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.#closed) throw new BusPublishError(`publishing result ${result.jobId} failed: the bus is closed`, 1);
+      if (this.#closed)
+        throw new BusPublishError(`publishing result ${result.jobId} failed: the bus is closed`, 1);
       const encoded = encodeResult(result);
       const grown = resultBatchBytes(this.#pending.length + 1, this.#pendingBytes + encoded.byteLength);
       if (this.#pending.length > 0 && grown > this.#options.maxBytes) this.flush();

@@ -19,8 +19,12 @@ export interface ResultChunk<M> {
   completes: M[];
 }
 
-export function chunkResults<M>(pulled: ReadonlyArray<PulledResults<M>>, maxResults: number): Array<ResultChunk<M>> {
-  if (!Number.isInteger(maxResults) || maxResults < 1) throw new RangeError('maxResults must be a positive integer');
+export function chunkResults<M>(
+  pulled: ReadonlyArray<PulledResults<M>>,
+  maxResults: number,
+): Array<ResultChunk<M>> {
+  if (!Number.isInteger(maxResults) || maxResults < 1)
+    throw new RangeError('maxResults must be a positive integer');
   const chunks: Array<ResultChunk<M>> = [];
   let current: ResultChunk<M> = { results: [], completes: [] };
   const close = (): void => {

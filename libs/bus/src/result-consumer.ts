@@ -73,7 +73,8 @@ export class PullResultConsumer implements ResultConsumer {
     logger: BusLogger,
     ackWaitMs: number,
   ) {
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+      throw new RangeError('batchSize must be a positive integer');
     this.#nc = nc;
     this.#js = js;
     this.#handler = handler;
@@ -136,10 +137,16 @@ export class PullResultConsumer implements ResultConsumer {
       this.#malformedTotal += malformed.length;
       const fields = { seq: msg.seq, malformed: malformed.length, malformedTotal: this.#malformedTotal };
       if (results.length === 0) {
-        this.#logger.error({ ...fields, err: errorField(malformed[0]) }, 'result message without a valid result terminated');
+        this.#logger.error(
+          { ...fields, err: errorField(malformed[0]) },
+          'result message without a valid result terminated',
+        );
       } else {
         if (malformed.length > 0) {
-          this.#logger.error({ ...fields, valid: results.length, err: errorField(malformed[0]) }, 'malformed results dropped');
+          this.#logger.error(
+            { ...fields, valid: results.length, err: errorField(malformed[0]) },
+            'malformed results dropped',
+          );
         }
         return results;
       }
@@ -165,7 +172,10 @@ export class PullResultConsumer implements ResultConsumer {
         }
       }
     } catch (error) {
-      this.#logger.warn({ messages: unacked.size, err: errorField(error) }, 'result batch failed; nak\'ed for redelivery');
+      this.#logger.warn(
+        { messages: unacked.size, err: errorField(error) },
+        "result batch failed; nak'ed for redelivery",
+      );
     } finally {
       clearInterval(heartbeat);
     }

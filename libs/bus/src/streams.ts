@@ -16,7 +16,16 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import type { Mode } from '@tdm/core';
 import { errorField, type BusLogger } from './logger.js';
-import { CHECKS_STREAM, CHECKS_SUBJECTS, MODES, RESULTS_CONSUMER, RESULTS_STREAM, RESULTS_SUBJECT, jobConsumerName, jobSubject } from './subjects.js';
+import {
+  CHECKS_STREAM,
+  CHECKS_SUBJECTS,
+  MODES,
+  RESULTS_CONSUMER,
+  RESULTS_STREAM,
+  RESULTS_SUBJECT,
+  jobConsumerName,
+  jobSubject,
+} from './subjects.js';
 import { MAX_MESSAGE_BYTES } from './codec.js';
 
 /** Limits of the streams and consumers; every field has a default in `resolveStreamOptions`. */
@@ -77,13 +86,28 @@ function streamConfigs(o: ResolvedStreamOptions): Array<Partial<StreamConfig> & 
     num_replicas: 1,
   };
   return [
-    { ...common, name: CHECKS_STREAM, subjects: [CHECKS_SUBJECTS], max_msgs: o.maxJobs, description: 'Check jobs (tdm.checks.<mode>)' },
-    { ...common, name: RESULTS_STREAM, subjects: [RESULTS_SUBJECT], max_msgs: o.maxResults, description: 'Check results' },
+    {
+      ...common,
+      name: CHECKS_STREAM,
+      subjects: [CHECKS_SUBJECTS],
+      max_msgs: o.maxJobs,
+      description: 'Check jobs (tdm.checks.<mode>)',
+    },
+    {
+      ...common,
+      name: RESULTS_STREAM,
+      subjects: [RESULTS_SUBJECT],
+      max_msgs: o.maxResults,
+      description: 'Check results',
+    },
   ];
 }
 
 /** The durable pull consumer of one mode's jobs, shared by every crawler of that mode. */
-export function jobConsumerConfig(mode: Mode, o: ResolvedStreamOptions): Partial<ConsumerConfig> & { durable_name: string } {
+export function jobConsumerConfig(
+  mode: Mode,
+  o: ResolvedStreamOptions,
+): Partial<ConsumerConfig> & { durable_name: string } {
   return {
     durable_name: jobConsumerName(mode),
     filter_subject: jobSubject(mode),
@@ -100,7 +124,9 @@ export function jobConsumerConfig(mode: Mode, o: ResolvedStreamOptions): Partial
  * The results service's consumer. MaxDeliver is unlimited on purpose: a result whose batch
  * failed (database down) must be retried until it is stored, never dropped.
  */
-export function resultsConsumerConfig(o: ResolvedStreamOptions): Partial<ConsumerConfig> & { durable_name: string } {
+export function resultsConsumerConfig(
+  o: ResolvedStreamOptions,
+): Partial<ConsumerConfig> & { durable_name: string } {
   return {
     durable_name: RESULTS_CONSUMER,
     filter_subject: RESULTS_SUBJECT,
@@ -114,10 +140,16 @@ export function resultsConsumerConfig(o: ResolvedStreamOptions): Partial<Consume
 }
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'StreamNotFoundError' || error.name === 'ConsumerNotFoundError');
+  return (
+    error instanceof Error && (error.name === 'StreamNotFoundError' || error.name === 'ConsumerNotFoundError')
+  );
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, logger: BusLogger): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+  logger: BusLogger,
+): Promise<void> {
   try {
     await jsm.streams.info(config.name);
   } catch (error) {
@@ -151,7 +183,10 @@ async function ensureConsumer(
       logger.info({ stream, consumer: config.durable_name }, 'consumer created');
       return;
     } catch (addError) {
-      logger.debug({ stream, consumer: config.durable_name, err: errorField(addError) }, 'consumer add raced, updating');
+      logger.debug(
+        { stream, consumer: config.durable_name, err: errorField(addError) },
+        'consumer add raced, updating',
+      );
       current = (await jsm.consumers.info(stream, config.durable_name)).config;
     }
   }
@@ -161,7 +196,9 @@ async function ensureConsumer(
     max_deliver: config.max_deliver,
     max_ack_pending: config.max_ack_pending,
   };
-  const differs = (Object.keys(mutable) as Array<keyof typeof mutable>).some((key) => current[key] !== mutable[key]);
+  const differs = (Object.keys(mutable) as Array<keyof typeof mutable>).some(
+    (key) => current[key] !== mutable[key],
+  );
   if (differs) {
     await jsm.consumers.update(stream, config.durable_name, mutable);
     logger.info({ stream, consumer: config.durable_name, ...mutable }, 'consumer updated');
@@ -169,8 +206,13 @@ async function ensureConsumer(
 }
 
 /** Creates or updates both streams and all durable consumers. Idempotent; safe from several processes. */
-export async function ensureStreams(jsm: JetStreamManager, options: ResolvedStreamOptions, logger: BusLogger): Promise<void> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  options: ResolvedStreamOptions,
+  logger: BusLogger,
+): Promise<void> {
   for (const config of streamConfigs(options)) await ensureStream(jsm, config, logger);
-  for (const mode of MODES) await ensureConsumer(jsm, CHECKS_STREAM, jobConsumerConfig(mode, options), logger);
+  for (const mode of MODES)
+    await ensureConsumer(jsm, CHECKS_STREAM, jobConsumerConfig(mode, options), logger);
   await ensureConsumer(jsm, RESULTS_STREAM, resultsConsumerConfig(options), logger);
 }

@@ -54,7 +54,13 @@ export function useBusTestNats(name: string, resetStreams: readonly string[]): B
       return ready(raw);
     },
     async newBus(overrides = {}, url) {
-      const bus = await connectBus({ servers: [url ?? ready(server).url], name, jobAckWaitMs: 5000, jobMaxDeliver: 5, ...overrides });
+      const bus = await connectBus({
+        servers: [url ?? ready(server).url],
+        name,
+        jobAckWaitMs: 5000,
+        jobMaxDeliver: 5,
+        ...overrides,
+      });
       buses.push(bus);
       return bus;
     },

@@ -170,7 +170,12 @@ describe('consumeJobs', () => {
     await waitFor(() => deliveries.length === 4, 15_000, 'four deliveries');
     await waitFor(async () => (await bus.pendingJobs()) === 0, 10_000, 'stream empty');
     await consumer.stop(1000);
-    expect(deliveries.filter((d) => d.count === 2).map((d) => d.jobId).sort()).toEqual([makeJob(1).jobId, makeJob(2).jobId].sort());
+    expect(
+      deliveries
+        .filter((d) => d.count === 2)
+        .map((d) => d.jobId)
+        .sort(),
+    ).toEqual([makeJob(1).jobId, makeJob(2).jobId].sort());
   });
 
   it('terminates a malformed message and still delivers the rest', async () => {
@@ -197,7 +202,9 @@ describe('consumeJobs', () => {
     await bus.publishJobs([makeJob(1)]);
     let aborted = false;
     const first = bus.consumeJobs('http', { maxInFlight: 1 }, async (_job, ctl) => {
-      await new Promise<void>((resolve) => ctl.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        ctl.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
       aborted = true;
       return 'nak';
     });

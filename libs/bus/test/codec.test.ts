@@ -6,7 +6,11 @@ const enc = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.string
 
 describe('result batch codec', () => {
   it('round-trips a batch, and its bytes are the plain JSON of {results: [...]}', () => {
-    const results = [makeResult(1), makeResult(2, 5), { ...makeResult(3), redirects: [{ url: 'http://a.test/', status: 301, ip: null }] }];
+    const results = [
+      makeResult(1),
+      makeResult(2, 5),
+      { ...makeResult(3), redirects: [{ url: 'http://a.test/', status: 301, ip: null }] },
+    ];
     const data = encodeResultBatch(results);
     expect(JSON.parse(new TextDecoder().decode(data))).toEqual({ results });
     expect(decodeResultBatch(data)).toEqual({ results, malformed: [] });
@@ -23,7 +27,17 @@ describe('result batch codec', () => {
 
   it('keeps the valid elements of a batch and reports each invalid one', () => {
     const good = [makeResult(1), makeResult(2), makeResult(3)];
-    const data = enc({ results: [good[0], { ...makeResult(4), outcome: 'maybe' }, good[1], 'text', null, { ...makeResult(5), itemId: 0 }, good[2]] });
+    const data = enc({
+      results: [
+        good[0],
+        { ...makeResult(4), outcome: 'maybe' },
+        good[1],
+        'text',
+        null,
+        { ...makeResult(5), itemId: 0 },
+        good[2],
+      ],
+    });
     const decoded = decodeResultBatch(data);
     expect(decoded.results).toEqual(good);
     expect(decoded.malformed).toHaveLength(4);

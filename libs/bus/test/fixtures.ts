@@ -60,7 +60,11 @@ export function captureLogger(): BusLogger & { lines: CapturedLine[] } {
 }
 
 /** Polls `condition` every 25 ms until it is true or `timeoutMs` passed (then throws). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

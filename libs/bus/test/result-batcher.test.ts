@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer } from '@tdm/test-helpers';
-import {
-  BusPublishError,
-  RESULTS_STREAM,
-  RESULTS_SUBJECT,
-  decodeResultBatch,
-  encodeResult,
-} from '@tdm/bus';
+import { BusPublishError, RESULTS_STREAM, RESULTS_SUBJECT, decodeResultBatch, encodeResult } from '@tdm/bus';
 import type { CheckResult } from '@tdm/core';
 import { batchMsgId } from '../src/result-batcher.js';
 import { useBusTestNats } from './bus-harness.js';
@@ -72,7 +66,10 @@ describe('publishResult batching', () => {
   it('splits a batch before it outgrows the message size limit', async () => {
     const bus = await newBus();
     // ~16 KB each: 60 of them would be ~1 MB, four times the 256 KiB limit.
-    const results = Array.from({ length: 60 }, (_, i) => ({ ...makeResult(i + 1), error: 'x'.repeat(16_000) }));
+    const results = Array.from({ length: 60 }, (_, i) => ({
+      ...makeResult(i + 1),
+      error: 'x'.repeat(16_000),
+    }));
     await Promise.all(results.map((r) => bus.publishResult(r)));
     const messages = await storedMessages();
     expect(messages.length).toBeGreaterThanOrEqual(4);
@@ -83,7 +80,9 @@ describe('publishResult batching', () => {
   it('rejects every caller of a batch whose publish the stream refused', async () => {
     const bus = await newBus({ maxResults: 1 });
     await bus.publishResult(makeResult(1)); // fills the stream (discard "new")
-    const outcomes = await settle(Array.from({ length: 25 }, (_, i) => bus.publishResult(makeResult(100 + i))));
+    const outcomes = await settle(
+      Array.from({ length: 25 }, (_, i) => bus.publishResult(makeResult(100 + i))),
+    );
     expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
     for (const outcome of outcomes) {
       const error = (outcome as PromiseRejectedResult).reason as BusPublishError;
@@ -99,9 +98,13 @@ describe('publishResult batching', () => {
     try {
       const bus = await newBus({ requestTimeoutMs: 1000 }, own.url);
       await own.kill();
-      const outcomes = await settle(Array.from({ length: 20 }, (_, i) => bus.publishResult(makeResult(i + 1))));
+      const outcomes = await settle(
+        Array.from({ length: 20 }, (_, i) => bus.publishResult(makeResult(i + 1))),
+      );
       expect(outcomes.map((o) => o.status)).toEqual(Array(20).fill('rejected'));
-      expect(outcomes.every((o) => (o as PromiseRejectedResult).reason instanceof BusPublishError)).toBe(true);
+      expect(outcomes.every((o) => (o as PromiseRejectedResult).reason instanceof BusPublishError)).toBe(
+        true,
+      );
       await own.restart();
       await waitFor(
         async () => {
@@ -154,7 +157,10 @@ describe('consumeResults with batch messages', () => {
     const bus = await newBus({ logger });
     const js = (await jetstreamManager(nats.raw)).jetstream();
     const text = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
-    await js.publish(RESULTS_SUBJECT, text({ results: [makeResult(1), { ...makeResult(2), outcome: 'maybe' }, makeResult(3)] }));
+    await js.publish(
+      RESULTS_SUBJECT,
+      text({ results: [makeResult(1), { ...makeResult(2), outcome: 'maybe' }, makeResult(3)] }),
+    );
     await js.publish(RESULTS_SUBJECT, text({ results: [{ jobId: 'only-bad' }] }));
     await js.publish(RESULTS_SUBJECT, encodeResult(makeResult(4))); // an older crawler's single result
     await js.publish(RESULTS_SUBJECT, new Uint8Array([0xff, 0x00]));

@@ -61,7 +61,8 @@ export const SETTINGS = {
     default: '15m',
     min: 1000,
     max: 366 * 24 * 3600_000,
-    description: 'Fixed interval between checks of an item (1s to days), used when no schedule policy is set.',
+    description:
+      'Fixed interval between checks of an item (1s to days), used when no schedule policy is set.',
   },
   schedulePolicy: {
     env: 'TDM_SCHEDULE_POLICY',
@@ -142,7 +143,8 @@ export const SETTINGS = {
     kind: 'bytes',
     default: '64MiB',
     min: 1,
-    description: 'Body bytes hashed at most (after decoding); a longer body is cut and hashed as far as read.',
+    description:
+      'Body bytes hashed at most (after decoding); a longer body is cut and hashed as far as read.',
   },
   maxRedirects: {
     env: 'TDM_MAX_REDIRECTS',
@@ -150,7 +152,8 @@ export const SETTINGS = {
     default: '10',
     min: 0,
     max: 100,
-    description: 'Redirects followed at most; a longer chain (or a loop) ends the check offline with reason `too_many_redirects`.',
+    description:
+      'Redirects followed at most; a longer chain (or a loop) ends the check offline with reason `too_many_redirects`.',
   },
   maxHeaderBytes: {
     env: 'TDM_MAX_HEADER_BYTES',
@@ -159,7 +162,7 @@ export const SETTINGS = {
     min: 1024,
     max: 16 * 1024 * 1024,
     description:
-      'Response header bytes (all headers together) accepted at most; more ends the check offline `connection_reset`. Above Node\'s 16 KiB on purpose: sites with large cookies and CSP headers pass 16 KiB, and 256 KiB is what Chromium accepts.',
+      "Response header bytes (all headers together) accepted at most; more ends the check offline `connection_reset`. Above Node's 16 KiB on purpose: sites with large cookies and CSP headers pass 16 KiB, and 256 KiB is what Chromium accepts.",
   },
   keepAlive: {
     env: 'TDM_KEEP_ALIVE',
@@ -222,7 +225,8 @@ export const SETTINGS = {
     env: 'TDM_PLACEHOLDER_SHA256',
     kind: 'list',
     default: '',
-    description: 'SHA-256 hashes (hex, comma-separated) of known "removed" images or pages: a body with one of them is `placeholder`.',
+    description:
+      'SHA-256 hashes (hex, comma-separated) of known "removed" images or pages: a body with one of them is `placeholder`.',
   },
   placeholderUrlPatterns: {
     env: 'TDM_PLACEHOLDER_URL_PATTERNS',
@@ -236,13 +240,14 @@ export const SETTINGS = {
     kind: 'string',
     default: '',
     description:
-      'CSV of `cidr,hoster` lines naming the hosting company of address ranges (longest prefix wins; `#` comments). Each item\'s `hoster` is the hoster of the address it was last served from. Empty: `hoster` stays null. Read by the results service at start.',
+      "CSV of `cidr,hoster` lines naming the hosting company of address ranges (longest prefix wins; `#` comments). Each item's `hoster` is the hoster of the address it was last served from. Empty: `hoster` stays null. Read by the results service at start.",
   },
   checkLog: {
     env: 'TDM_CHECK_LOG',
     kind: 'bool',
     default: 'true',
-    description: 'Keep the raw check log (time-partitioned by day). Off: the database grows with transitions only.',
+    description:
+      'Keep the raw check log (time-partitioned by day). Off: the database grows with transitions only.',
   },
   checkLogRetention: {
     env: 'TDM_CHECK_LOG_RETENTION',
@@ -273,7 +278,8 @@ export const SETTINGS = {
     kind: 'int',
     default: '20000',
     min: 1,
-    description: 'The scheduler stops claiming while the TDM_CHECKS stream holds more jobs than this (backpressure).',
+    description:
+      'The scheduler stops claiming while the TDM_CHECKS stream holds more jobs than this (backpressure).',
   },
   jobAckWait: {
     env: 'TDM_JOB_ACK_WAIT',
@@ -281,7 +287,8 @@ export const SETTINGS = {
     default: '90s',
     min: 1000,
     max: 3600_000,
-    description: 'JetStream AckWait of check jobs: a job not acked by then is redelivered (must exceed checkTimeout).',
+    description:
+      'JetStream AckWait of check jobs: a job not acked by then is redelivered (must exceed checkTimeout).',
   },
   resultAckWait: {
     env: 'TDM_RESULT_ACK_WAIT',
@@ -298,7 +305,8 @@ export const SETTINGS = {
     default: '5',
     min: 1,
     max: 1000,
-    description: 'JetStream MaxDeliver of check jobs: after this many tries a job is dropped (the next slot checks again).',
+    description:
+      'JetStream MaxDeliver of check jobs: after this many tries a job is dropped (the next slot checks again).',
   },
   crawlers: {
     env: 'TDM_CRAWLERS',
@@ -327,7 +335,8 @@ export const SETTINGS = {
     env: 'TDM_CHROMIUM_PATH',
     kind: 'string',
     default: '/usr/bin/chromium',
-    description: 'Chromium executable for `mode: "browser"` checks (the system package; never a downloaded browser).',
+    description:
+      'Chromium executable for `mode: "browser"` checks (the system package; never a downloaded browser).',
   },
   logLevel: {
     env: 'TDM_LOG_LEVEL',
@@ -396,7 +405,8 @@ function parseMap(text: string, env: string): Record<string, string> {
   const map: Record<string, string> = {};
   for (const pair of parseList(text)) {
     const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1) throw new ConfigError(`${env}: expected host=address, got "${pair}"`);
+    if (eq <= 0 || eq === pair.length - 1)
+      throw new ConfigError(`${env}: expected host=address, got "${pair}"`);
     map[pair.slice(0, eq).trim().toLowerCase()] = pair.slice(eq + 1).trim();
   }
   return map;
@@ -404,8 +414,10 @@ function parseMap(text: string, env: string): Record<string, string> {
 
 function checkBounds(name: string, spec: SettingSpec, value: number): number {
   if (!Number.isFinite(value)) throw new ConfigError(`${spec.env} (${name}): not a number`);
-  if (spec.min !== undefined && value < spec.min) throw new ConfigError(`${spec.env} (${name}): ${value} is below ${spec.min}`);
-  if (spec.max !== undefined && value > spec.max) throw new ConfigError(`${spec.env} (${name}): ${value} is above ${spec.max}`);
+  if (spec.min !== undefined && value < spec.min)
+    throw new ConfigError(`${spec.env} (${name}): ${value} is below ${spec.min}`);
+  if (spec.max !== undefined && value > spec.max)
+    throw new ConfigError(`${spec.env} (${name}): ${value} is above ${spec.max}`);
   return value;
 }
 
@@ -468,7 +480,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     try {
       fileValues = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new ConfigError(`cannot read config file ${filePath}: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`cannot read config file ${filePath}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) {
       throw new ConfigError(`config file ${filePath}: expected a JSON object of settings`);
@@ -492,7 +506,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
             ? Array.isArray(fromFile)
               ? fromFile.join(',')
               : typeof fromFile === 'object' && fromFile !== null
-                ? Object.entries(fromFile).map(([k, v]) => `${k}=${String(v)}`).join(',')
+                ? Object.entries(fromFile)
+                    .map(([k, v]) => `${k}=${String(v)}`)
+                    .join(',')
                 : String(fromFile)
             : spec.default;
     config[fieldName(name)] = compileValue(name, spec, raw);
@@ -530,7 +546,9 @@ export function configurationMarkdown(): string {
   ];
   for (const [name, spec] of Object.entries(SETTINGS) as Array<[string, SettingSpec]>) {
     const def = spec.default === '' ? '(empty)' : `\`${spec.default}\``;
-    lines.push(`| \`${name}\` | \`${spec.env}\` | ${spec.kind} | ${def} | ${spec.description.replace(/\|/g, '\\|')} |`);
+    lines.push(
+      `| \`${name}\` | \`${spec.env}\` | ${spec.kind} | ${def} | ${spec.description.replace(/\|/g, '\\|')} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }

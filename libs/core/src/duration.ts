@@ -42,7 +42,7 @@ export function parseBytes(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = (match?.[2] ?? '').toLowerCase() || 'b';
   const factor = BYTE_UNITS[unit];
-  if (!match || factor === undefined) throw new ConfigError(`not a size: "${text}" (use e.g. 1048576, 512KiB, 64MiB)`);
+  if (!match || factor === undefined)
+    throw new ConfigError(`not a size: "${text}" (use e.g. 1048576, 512KiB, 64MiB)`);
   return Math.round(Number(match[1]) * factor);
 }
-

@@ -27,13 +27,16 @@ export function parseSchedulePolicy(text: string): SchedulePolicy {
   if (parts.length === 0) throw new ConfigError(`empty schedule policy: "${text}"`);
   const phases = parts.map((part, index) => {
     const match = /^(?:every\s+)?(\S+)(?:\s+for\s+(\S+))?$/i.exec(part);
-    if (!match) throw new ConfigError(`schedule policy phase "${part}": expected "<interval> for <duration>"`);
+    if (!match)
+      throw new ConfigError(`schedule policy phase "${part}": expected "<interval> for <duration>"`);
     const intervalMs = parseDuration(match[1] as string);
     if (intervalMs < 1000) throw new ConfigError(`schedule policy phase "${part}": interval below 1s`);
     const durationMs = match[2] === undefined ? null : parseDuration(match[2]);
     const last = index === parts.length - 1;
-    if (!last && durationMs === null) throw new ConfigError(`schedule policy phase "${part}": only the last phase may be open-ended`);
-    if (last && durationMs !== null) throw new ConfigError(`schedule policy "${text}": the last phase must be open-ended`);
+    if (!last && durationMs === null)
+      throw new ConfigError(`schedule policy phase "${part}": only the last phase may be open-ended`);
+    if (last && durationMs !== null)
+      throw new ConfigError(`schedule policy "${text}": the last phase must be open-ended`);
     return { intervalMs, durationMs };
   });
   return { phases, text };
@@ -52,7 +55,9 @@ export function nextGridSlot(policy: SchedulePolicy, anchor: Date, after: Date):
     const phaseEnd = phase.durationMs === null ? Infinity : phaseStart + phase.durationMs;
     if (t < phaseEnd) {
       const candidate =
-        t < phaseStart ? phaseStart : phaseStart + (Math.floor((t - phaseStart) / phase.intervalMs) + 1) * phase.intervalMs;
+        t < phaseStart
+          ? phaseStart
+          : phaseStart + (Math.floor((t - phaseStart) / phase.intervalMs) + 1) * phase.intervalMs;
       if (candidate < phaseEnd) return new Date(candidate);
     }
     phaseStart = phaseEnd;

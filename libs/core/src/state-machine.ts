@@ -71,7 +71,11 @@ function isConfirmed(status: ItemStatus, at: Date, policy: ConfirmationPolicy): 
 }
 
 /** Applies one check to an item's status; pure, returns a new status. */
-export function applyCheck(current: ItemStatus, check: CheckObservation, policy: ConfirmationPolicy): ApplyResult {
+export function applyCheck(
+  current: ItemStatus,
+  check: CheckObservation,
+  policy: ConfirmationPolicy,
+): ApplyResult {
   if (current.lastScheduledAt !== null && check.scheduledAt.getTime() <= current.lastScheduledAt.getTime()) {
     return { applied: false, status: current, transitions: [], awaitingConfirmation: awaiting(current) };
   }
@@ -85,7 +89,12 @@ export function applyCheck(current: ItemStatus, check: CheckObservation, policy:
   };
   const transitions: Transition[] = [];
 
-  if (check.outcome === 'online' && status.state === 'offline' && status.offlineAt !== null && at <= status.offlineAt) {
+  if (
+    check.outcome === 'online' &&
+    status.state === 'offline' &&
+    status.offlineAt !== null &&
+    at <= status.offlineAt
+  ) {
     // Started before the confirmed removal: it saw the item before it went, so it is no
     // reappearance. A later check decides whether the item came back.
   } else if (check.outcome === 'online') {
@@ -112,11 +121,20 @@ export function applyCheck(current: ItemStatus, check: CheckObservation, policy:
     status.runLength += 1;
     status.runAllDefinitive = status.runAllDefinitive && reasonClass(reason) === 'definitive';
     // The most telling reason: a definitive one wins over transient noise in the same run.
-    if (status.runReason === null || reasonClass(reason) === 'definitive' || reasonClass(status.runReason) === 'transient') {
+    if (
+      status.runReason === null ||
+      reasonClass(reason) === 'definitive' ||
+      reasonClass(status.runReason) === 'transient'
+    ) {
       status.runReason = reason;
     }
     if (status.state !== 'offline' && isConfirmed(status, at, policy)) {
-      transitions.push({ from: status.state, to: 'offline', at: status.runStartedAt, reason: status.runReason });
+      transitions.push({
+        from: status.state,
+        to: 'offline',
+        at: status.runStartedAt,
+        reason: status.runReason,
+      });
       status.state = 'offline';
       status.offlineAt = status.runStartedAt;
       status.offlineReason = status.runReason;
@@ -142,7 +160,11 @@ function awaiting(status: ItemStatus): boolean {
 }
 
 /** Time to removal in seconds: offlineAt − noticeSentAt (or reportedAt). */
-export function timeToRemovalSeconds(offlineAt: Date | null, noticeSentAt: Date | null, reportedAt: Date): number | null {
+export function timeToRemovalSeconds(
+  offlineAt: Date | null,
+  noticeSentAt: Date | null,
+  reportedAt: Date,
+): number | null {
   if (offlineAt === null) return null;
   return Math.round((offlineAt.getTime() - (noticeSentAt ?? reportedAt).getTime()) / 1000);
 }

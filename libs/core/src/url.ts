@@ -86,10 +86,18 @@ export function normalizeUrl(input: string): NormalizedUrl {
   }
   const scheme = SCHEME.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === undefined) {
-    throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: not an absolute URL (no scheme): ${quote(trimmed)}`);
+    throw new ValidationError(
+      'TDM_ERR_URL_INVALID',
+      'url',
+      `url: not an absolute URL (no scheme): ${quote(trimmed)}`,
+    );
   }
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new ValidationError('TDM_ERR_URL_SCHEME', 'url', `url: scheme "${scheme}" is not http or https: ${quote(trimmed)}`);
+    throw new ValidationError(
+      'TDM_ERR_URL_SCHEME',
+      'url',
+      `url: scheme "${scheme}" is not http or https: ${quote(trimmed)}`,
+    );
   }
   // WHATWG URL would read `http:example.com` or `http:\\example.com` as a host; a report
   // in that shape is more likely a typo than intent, so ask for the usual spelling.
@@ -104,14 +112,23 @@ export function normalizeUrl(input: string): NormalizedUrl {
   try {
     parsed = new URL(trimmed);
   } catch {
-    throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: not a valid absolute URL: ${quote(trimmed)}`);
+    throw new ValidationError(
+      'TDM_ERR_URL_INVALID',
+      'url',
+      `url: not a valid absolute URL: ${quote(trimmed)}`,
+    );
   }
   if (parsed.username !== '' || parsed.password !== '') {
     // The message leaves the URL out on purpose: it holds a password.
-    throw new ValidationError('TDM_ERR_URL_CREDENTIALS', 'url', 'url: carries a user name or password (user:password@host); remove them');
+    throw new ValidationError(
+      'TDM_ERR_URL_CREDENTIALS',
+      'url',
+      'url: carries a user name or password (user:password@host); remove them',
+    );
   }
   const host = parsed.hostname;
-  if (host === '') throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: has no host: ${quote(trimmed)}`);
+  if (host === '')
+    throw new ValidationError('TDM_ERR_URL_INVALID', 'url', `url: has no host: ${quote(trimmed)}`);
   parsed.hash = '';
   const url = parsed.href;
   if (url.length > MAX_URL_LENGTH) {
@@ -176,7 +193,11 @@ const HASH_LENGTHS = { sha256: 64, sha1: 40, md5: 32 } as const;
  */
 export function validateReport(input: unknown, defaults: ValidateReportDefaults): NormalizedReport {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ValidationError('TDM_ERR_FIELD', 'report', `report: expected a JSON object, got ${describe(input)}`);
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      'report',
+      `report: expected a JSON object, got ${describe(input)}`,
+    );
   }
   const record = input as Record<string, unknown>;
   const allowed: ReadonlySet<string> = new Set(REPORT_FIELDS);
@@ -195,7 +216,8 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
   };
 
   const rawUrl = field('url');
-  if (rawUrl === undefined) throw new ValidationError('TDM_ERR_FIELD', 'url', 'url: missing; every report needs a url');
+  if (rawUrl === undefined)
+    throw new ValidationError('TDM_ERR_FIELD', 'url', 'url: missing; every report needs a url');
   if (typeof rawUrl !== 'string') {
     throw new ValidationError('TDM_ERR_FIELD', 'url', `url: expected a string, got ${describe(rawUrl)}`);
   }
@@ -255,7 +277,11 @@ function parseIdentifier(name: 'reportId' | 'source', value: unknown): string | 
 function parseHash(name: keyof typeof HASH_LENGTHS, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    throw new ValidationError('TDM_ERR_FIELD', name, `${name}: expected a hex string, got ${describe(value)}`);
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      name,
+      `${name}: expected a hex string, got ${describe(value)}`,
+    );
   }
   const length = HASH_LENGTHS[name];
   if (value.length !== length || !/^[0-9a-f]*$/i.test(value)) {
@@ -272,19 +298,35 @@ function parseMode(value: unknown): Mode {
   if (value === undefined) return 'http';
   if (value === 'http' || value === 'browser') return value;
   if (typeof value !== 'string') {
-    throw new ValidationError('TDM_ERR_FIELD', 'mode', `mode: expected "http" or "browser", got ${describe(value)}`);
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      'mode',
+      `mode: expected "http" or "browser", got ${describe(value)}`,
+    );
   }
-  throw new ValidationError('TDM_ERR_MODE', 'mode', `mode: expected "http" or "browser", got ${quote(value)}`);
+  throw new ValidationError(
+    'TDM_ERR_MODE',
+    'mode',
+    `mode: expected "http" or "browser", got ${quote(value)}`,
+  );
 }
 
 function parseLabels(value: unknown): Record<string, string> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError('TDM_ERR_FIELD', 'labels', `labels: expected an object of strings, got ${describe(value)}`);
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      'labels',
+      `labels: expected an object of strings, got ${describe(value)}`,
+    );
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > MAX_LABELS) {
-    throw new ValidationError('TDM_ERR_FIELD', 'labels', `labels: ${entries.length} keys, more than the limit of ${MAX_LABELS}`);
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      'labels',
+      `labels: ${entries.length} keys, more than the limit of ${MAX_LABELS}`,
+    );
   }
   const labels: Array<[string, string]> = [];
   for (const [key, label] of entries) {
@@ -296,7 +338,11 @@ function parseLabels(value: unknown): Record<string, string> {
       );
     }
     if (typeof label !== 'string') {
-      throw new ValidationError('TDM_ERR_FIELD', 'labels', `labels.${key}: expected a string, got ${describe(label)}`);
+      throw new ValidationError(
+        'TDM_ERR_FIELD',
+        'labels',
+        `labels.${key}: expected a string, got ${describe(label)}`,
+      );
     }
     if (label.length > MAX_LABEL_LENGTH) {
       throw new ValidationError(
@@ -352,7 +398,8 @@ function parseTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Da
   const second = Number(s ?? '0');
   const offsetHours = Number(oh ?? '0');
   const offsetMinutes = Number(om ?? '0');
-  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  const daysInMonth =
+    new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
   const valid =
     month >= 1 &&
     month <= 12 &&
@@ -364,7 +411,11 @@ function parseTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Da
     offsetHours <= 23 &&
     offsetMinutes <= 59;
   if (!valid) {
-    throw new ValidationError('TDM_ERR_TIMESTAMP', name, `${name}: not a valid calendar date-time: ${quote(value)}`);
+    throw new ValidationError(
+      'TDM_ERR_TIMESTAMP',
+      name,
+      `${name}: not a valid calendar date-time: ${quote(value)}`,
+    );
   }
   // Digits beyond milliseconds are cut, not rounded: a Date holds milliseconds only.
   const millis = Number(`${frac ?? ''}000`.slice(0, 3));

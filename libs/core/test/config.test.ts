@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, SETTINGS, configurationMarkdown, loadConfig, parseBytes, parseDuration } from '@tdm/core';
+import {
+  ConfigError,
+  SETTINGS,
+  configurationMarkdown,
+  loadConfig,
+  parseBytes,
+  parseDuration,
+} from '@tdm/core';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tdm-core-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,7 +65,9 @@ describe('loadConfig defaults', () => {
   });
 
   it('has one field per setting, durations with the Ms suffix', () => {
-    const expected = Object.entries(SETTINGS).map(([name, spec]) => (spec.kind === 'duration' ? `${name}Ms` : name));
+    const expected = Object.entries(SETTINGS).map(([name, spec]) =>
+      spec.kind === 'duration' ? `${name}Ms` : name,
+    );
     expect(Object.keys(config).sort()).toEqual(expected.sort());
   });
 
@@ -74,7 +83,12 @@ describe('loadConfig defaults', () => {
 
 describe('loadConfig precedence', () => {
   it('environment over file over default; overrides over everything', () => {
-    const file = configFile({ checkInterval: '5m', TDM_MAX_REDIRECTS: 3, domainRate: 0.5, userAgent: 'from-file' });
+    const file = configFile({
+      checkInterval: '5m',
+      TDM_MAX_REDIRECTS: 3,
+      domainRate: 0.5,
+      userAgent: 'from-file',
+    });
     const fromFile = loadConfig({ env: {}, file });
     expect(fromFile.checkIntervalMs).toBe(5 * 60_000);
     expect(fromFile.maxRedirects).toBe(3);
@@ -87,7 +101,11 @@ describe('loadConfig precedence', () => {
     expect(fromEnv.maxRedirects).toBe(0);
     expect(fromEnv.userAgent).toBe('from-file');
 
-    const overridden = loadConfig({ env: { TDM_CHECK_INTERVAL: '1s' }, file, overrides: { checkInterval: '2d', maxRedirects: 7 } });
+    const overridden = loadConfig({
+      env: { TDM_CHECK_INTERVAL: '1s' },
+      file,
+      overrides: { checkInterval: '2d', maxRedirects: 7 },
+    });
     expect(overridden.checkIntervalMs).toBe(2 * 86_400_000);
     expect(overridden.maxRedirects).toBe(7);
   });
@@ -154,26 +172,45 @@ describe('loadConfig errors', () => {
     [{ TDM_KEEP_ALIVE: 'sometimes' }, /^TDM_KEEP_ALIVE \(keepAlive\): not a boolean: "sometimes"/],
     [{ TDM_CHECK_LOG: 'maybe' }, /^TDM_CHECK_LOG \(checkLog\): not a boolean: "maybe"/],
     [{ TDM_HOST_MAP: 'a.test' }, /^TDM_HOST_MAP: expected host=address, got "a.test"/],
-    [{ TDM_SCHEDULE_POLICY: '5m for 24h' }, /^TDM_SCHEDULE_POLICY \(schedulePolicy\): schedule policy .* the last phase must be open-ended/],
-    [{ TDM_CONFIRM_DEFINITIVE: '3', TDM_CONFIRM_TRANSIENT: '2' }, /^TDM_CONFIRM_TRANSIENT \(2\) must be at least TDM_CONFIRM_DEFINITIVE \(3\)/],
-    [{ TDM_JOB_ACK_WAIT: '30s' }, /^TDM_JOB_ACK_WAIT \(30000ms\) must be longer than TDM_CHECK_TIMEOUT \(30000ms\)/],
+    [
+      { TDM_SCHEDULE_POLICY: '5m for 24h' },
+      /^TDM_SCHEDULE_POLICY \(schedulePolicy\): schedule policy .* the last phase must be open-ended/,
+    ],
+    [
+      { TDM_CONFIRM_DEFINITIVE: '3', TDM_CONFIRM_TRANSIENT: '2' },
+      /^TDM_CONFIRM_TRANSIENT \(2\) must be at least TDM_CONFIRM_DEFINITIVE \(3\)/,
+    ],
+    [
+      { TDM_JOB_ACK_WAIT: '30s' },
+      /^TDM_JOB_ACK_WAIT \(30000ms\) must be longer than TDM_CHECK_TIMEOUT \(30000ms\)/,
+    ],
   ])('%j', (env, message) => {
     expect(configError(() => loadConfig({ env })).message).toMatch(message);
   });
 
   it('accepts confirmTransient equal to confirmDefinitive', () => {
-    expect(loadConfig({ env: { TDM_CONFIRM_DEFINITIVE: '3', TDM_CONFIRM_TRANSIENT: '3' } }).confirmTransient).toBe(3);
+    expect(
+      loadConfig({ env: { TDM_CONFIRM_DEFINITIVE: '3', TDM_CONFIRM_TRANSIENT: '3' } }).confirmTransient,
+    ).toBe(3);
   });
 
   it('rejects an unknown key in the file', () => {
     const file = configFile({ checkIntervall: '5m' });
-    expect(configError(() => loadConfig({ env: {}, file })).message).toMatch(/unknown setting "checkIntervall"/);
+    expect(configError(() => loadConfig({ env: {}, file })).message).toMatch(
+      /unknown setting "checkIntervall"/,
+    );
   });
 
   it('rejects a file that is not JSON, not an object, or missing', () => {
-    expect(configError(() => loadConfig({ env: {}, file: configFile('{ nope') })).message).toMatch(/cannot read config file/);
-    expect(configError(() => loadConfig({ env: {}, file: configFile('[1, 2]') })).message).toMatch(/expected a JSON object/);
-    expect(configError(() => loadConfig({ env: {}, file: configFile('null') })).message).toMatch(/expected a JSON object/);
+    expect(configError(() => loadConfig({ env: {}, file: configFile('{ nope') })).message).toMatch(
+      /cannot read config file/,
+    );
+    expect(configError(() => loadConfig({ env: {}, file: configFile('[1, 2]') })).message).toMatch(
+      /expected a JSON object/,
+    );
+    expect(configError(() => loadConfig({ env: {}, file: configFile('null') })).message).toMatch(
+      /expected a JSON object/,
+    );
     expect(configError(() => loadConfig({ env: {}, file: path.join(dir, 'missing.json') })).message).toMatch(
       /cannot read config file .*missing\.json/,
     );
@@ -181,7 +218,9 @@ describe('loadConfig errors', () => {
 
   it('names the env var for a bad value from the file too', () => {
     const file = configFile({ checkInterval: '10ms' });
-    expect(configError(() => loadConfig({ env: {}, file })).message).toMatch(/^TDM_CHECK_INTERVAL \(checkInterval\)/);
+    expect(configError(() => loadConfig({ env: {}, file })).message).toMatch(
+      /^TDM_CHECK_INTERVAL \(checkInterval\)/,
+    );
   });
 });
 
@@ -225,7 +264,10 @@ describe('parseDuration and parseBytes', () => {
 
 describe('docs/configuration.md', () => {
   it('is exactly configurationMarkdown() (regenerate it when SETTINGS change)', () => {
-    const doc = readFileSync(fileURLToPath(new URL('../../../docs/configuration.md', import.meta.url)), 'utf8');
+    const doc = readFileSync(
+      fileURLToPath(new URL('../../../docs/configuration.md', import.meta.url)),
+      'utf8',
+    );
     expect(doc).toBe(configurationMarkdown());
   });
 

@@ -33,7 +33,7 @@ describe('nextGridSlot on a fixed interval', () => {
     let slot = anchor;
     for (let k = 1; k <= 10_000; k++) {
       // The check ran late (up to 99% of an interval, uneven ms); the next slot ignores it.
-      const lateness = Math.floor(((k * 7919) % 100) / 100 * interval) + (k % 13);
+      const lateness = Math.floor((((k * 7919) % 100) / 100) * interval) + (k % 13);
       const next = nextGridSlot(policy, anchor, new Date(slot.getTime() + Math.min(lateness, interval - 1)));
       expect(next.getTime()).toBe(anchor.getTime() + k * interval);
       slot = next;

@@ -14,7 +14,11 @@ import {
 
 const T0 = Date.parse('2024-05-01T00:00:00.000Z');
 const MIN = 60_000;
-const policy: ConfirmationPolicy = { confirmDefinitive: 2, confirmTransient: 4, confirmTransientMinSpanMs: 30 * MIN };
+const policy: ConfirmationPolicy = {
+  confirmDefinitive: 2,
+  confirmTransient: 4,
+  confirmTransientMinSpanMs: 30 * MIN,
+};
 
 /**
  * A check in shorthand: `on`, `err`, or an offline reason such as `http_404`. Check i is
@@ -48,20 +52,105 @@ function run(specs: string[], intervalMs = 15 * MIN, start: ItemStatus = newItem
 }
 
 describe('applyCheck: table', () => {
-  it.each<{ name: string; specs: string[]; state: string; offlineAt: number | null; lastOnlineAt: number | null; reason?: string }>([
+  it.each<{
+    name: string;
+    specs: string[];
+    state: string;
+    offlineAt: number | null;
+    lastOnlineAt: number | null;
+    reason?: string;
+  }>([
     { name: 'first online check', specs: ['on'], state: 'online', offlineAt: null, lastOnlineAt: 0 },
-    { name: 'one definitive offline is not enough (K1=2)', specs: ['on', 'http_404'], state: 'online', offlineAt: null, lastOnlineAt: 0 },
-    { name: 'K1 definitive checks confirm', specs: ['on', 'http_404', 'http_404'], state: 'offline', offlineAt: 1, lastOnlineAt: 0, reason: 'http_404' },
-    { name: 'mixed definitive reasons confirm', specs: ['on', 'http_410', 'dns_nxdomain'], state: 'offline', offlineAt: 1, lastOnlineAt: 0, reason: 'dns_nxdomain' },
-    { name: 'an online check breaks the run', specs: ['on', 'http_404', 'on', 'http_404'], state: 'online', offlineAt: null, lastOnlineAt: 2 },
-    { name: 'pending → offline without an online sighting', specs: ['http_451', 'placeholder'], state: 'offline', offlineAt: 0, lastOnlineAt: null, reason: 'placeholder' },
-    { name: 'three transient checks are not enough (K2=4)', specs: ['on', 'http_5xx', 'timeout', 'http_5xx'], state: 'online', offlineAt: null, lastOnlineAt: 0 },
-    { name: 'K2 transient checks over 45m confirm', specs: ['on', 'http_5xx', 'timeout', 'connection_reset', 'http_5xx'], state: 'offline', offlineAt: 1, lastOnlineAt: 0, reason: 'http_5xx' },
-    { name: 'a transient check makes the run need K2', specs: ['on', 'timeout', 'http_404', 'http_404'], state: 'online', offlineAt: null, lastOnlineAt: 0 },
-    { name: 'a definitive reason names a mixed run', specs: ['on', 'timeout', 'http_404', 'http_5xx', 'timeout'], state: 'offline', offlineAt: 1, lastOnlineAt: 0, reason: 'http_404' },
-    { name: 'error checks neither extend nor end a run', specs: ['on', 'http_404', 'err', 'err', 'http_404'], state: 'offline', offlineAt: 1, lastOnlineAt: 0, reason: 'http_404' },
-    { name: 'error checks alone change nothing', specs: ['on', 'err', 'err', 'err'], state: 'online', offlineAt: null, lastOnlineAt: 0 },
-    { name: 'error checks keep an item pending', specs: ['err', 'err'], state: 'pending', offlineAt: null, lastOnlineAt: null },
+    {
+      name: 'one definitive offline is not enough (K1=2)',
+      specs: ['on', 'http_404'],
+      state: 'online',
+      offlineAt: null,
+      lastOnlineAt: 0,
+    },
+    {
+      name: 'K1 definitive checks confirm',
+      specs: ['on', 'http_404', 'http_404'],
+      state: 'offline',
+      offlineAt: 1,
+      lastOnlineAt: 0,
+      reason: 'http_404',
+    },
+    {
+      name: 'mixed definitive reasons confirm',
+      specs: ['on', 'http_410', 'dns_nxdomain'],
+      state: 'offline',
+      offlineAt: 1,
+      lastOnlineAt: 0,
+      reason: 'dns_nxdomain',
+    },
+    {
+      name: 'an online check breaks the run',
+      specs: ['on', 'http_404', 'on', 'http_404'],
+      state: 'online',
+      offlineAt: null,
+      lastOnlineAt: 2,
+    },
+    {
+      name: 'pending → offline without an online sighting',
+      specs: ['http_451', 'placeholder'],
+      state: 'offline',
+      offlineAt: 0,
+      lastOnlineAt: null,
+      reason: 'placeholder',
+    },
+    {
+      name: 'three transient checks are not enough (K2=4)',
+      specs: ['on', 'http_5xx', 'timeout', 'http_5xx'],
+      state: 'online',
+      offlineAt: null,
+      lastOnlineAt: 0,
+    },
+    {
+      name: 'K2 transient checks over 45m confirm',
+      specs: ['on', 'http_5xx', 'timeout', 'connection_reset', 'http_5xx'],
+      state: 'offline',
+      offlineAt: 1,
+      lastOnlineAt: 0,
+      reason: 'http_5xx',
+    },
+    {
+      name: 'a transient check makes the run need K2',
+      specs: ['on', 'timeout', 'http_404', 'http_404'],
+      state: 'online',
+      offlineAt: null,
+      lastOnlineAt: 0,
+    },
+    {
+      name: 'a definitive reason names a mixed run',
+      specs: ['on', 'timeout', 'http_404', 'http_5xx', 'timeout'],
+      state: 'offline',
+      offlineAt: 1,
+      lastOnlineAt: 0,
+      reason: 'http_404',
+    },
+    {
+      name: 'error checks neither extend nor end a run',
+      specs: ['on', 'http_404', 'err', 'err', 'http_404'],
+      state: 'offline',
+      offlineAt: 1,
+      lastOnlineAt: 0,
+      reason: 'http_404',
+    },
+    {
+      name: 'error checks alone change nothing',
+      specs: ['on', 'err', 'err', 'err'],
+      state: 'online',
+      offlineAt: null,
+      lastOnlineAt: 0,
+    },
+    {
+      name: 'error checks keep an item pending',
+      specs: ['err', 'err'],
+      state: 'pending',
+      offlineAt: null,
+      lastOnlineAt: null,
+    },
   ])('$name', ({ specs, state, offlineAt, lastOnlineAt, reason }) => {
     const { status } = run(specs);
     expect(status.state).toBe(state);
@@ -72,7 +161,13 @@ describe('applyCheck: table', () => {
   });
 
   it('records the transitions, the bracket and the confirmation time', () => {
-    const { status, transitions, awaitingConfirmation } = run(['on', 'on', 'http_404', 'http_404', 'http_404']);
+    const { status, transitions, awaitingConfirmation } = run([
+      'on',
+      'on',
+      'http_404',
+      'http_404',
+      'http_404',
+    ]);
     expect(transitions).toEqual([
       { from: 'pending', to: 'online', at: at(0), reason: null },
       { from: 'online', to: 'offline', at: at(2), reason: 'http_404' },
@@ -108,7 +203,11 @@ describe('applyCheck: table', () => {
   it('treats an offline check without an offline reason as transient', () => {
     let status = run(['on']).status;
     status = applyCheck(status, { ...check('err', 1), outcome: 'offline', reason: null }, policy).status;
-    status = applyCheck(status, { ...check('err', 2), outcome: 'offline', reason: 'internal' }, policy).status;
+    status = applyCheck(
+      status,
+      { ...check('err', 2), outcome: 'offline', reason: 'internal' },
+      policy,
+    ).status;
     // Two checks would confirm a definitive run (K1=2); these need K2.
     expect(status.state).toBe('online');
     expect(status.runLength).toBe(2);
@@ -119,7 +218,11 @@ describe('applyCheck: table', () => {
   it('reappearance is a new transition and the history keeps both', () => {
     const first = run(['on', 'http_404', 'http_404', 'http_404', 'on']);
     expect(first.status.state).toBe('online');
-    expect(first.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['pending→online', 'online→offline', 'offline→online']);
+    expect(first.transitions.map((t) => `${t.from}→${t.to}`)).toEqual([
+      'pending→online',
+      'online→offline',
+      'offline→online',
+    ]);
     expect(first.transitions[2]!.at).toEqual(at(4));
     // The removal's timestamps stay until a new removal is confirmed.
     expect(first.status.offlineAt).toEqual(at(1));
@@ -202,7 +305,9 @@ describe('applyCheck: table', () => {
 describe('timeToRemovalSeconds', () => {
   it('measures from the notice, else from the report', () => {
     const offlineAt = new Date('2024-05-02T00:00:00Z');
-    expect(timeToRemovalSeconds(offlineAt, new Date('2024-05-01T00:00:00Z'), new Date('2024-04-01T00:00:00Z'))).toBe(86_400);
+    expect(
+      timeToRemovalSeconds(offlineAt, new Date('2024-05-01T00:00:00Z'), new Date('2024-04-01T00:00:00Z')),
+    ).toBe(86_400);
     expect(timeToRemovalSeconds(offlineAt, null, new Date('2024-05-01T23:00:00Z'))).toBe(3600);
     expect(timeToRemovalSeconds(null, null, new Date())).toBeNull();
   });
@@ -211,8 +316,16 @@ describe('timeToRemovalSeconds', () => {
 describe('applyCheck: properties', () => {
   const outcome = fc.oneof(
     { weight: 4, arbitrary: fc.constant<[CheckObservation['outcome'], Reason | null]>(['online', null]) },
-    { weight: 5, arbitrary: fc.constantFrom(...OFFLINE_REASONS).map((r): [CheckObservation['outcome'], Reason | null] => ['offline', r]) },
-    { weight: 1, arbitrary: fc.constant<[CheckObservation['outcome'], Reason | null]>(['error', 'internal']) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .constantFrom(...OFFLINE_REASONS)
+        .map((r): [CheckObservation['outcome'], Reason | null] => ['offline', r]),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant<[CheckObservation['outcome'], Reason | null]>(['error', 'internal']),
+    },
   );
   const intervalMs = fc.constantFrom(1000, MIN, 15 * MIN);
   // A sequence of checks on the grid; each starts late by up to three intervals (a
@@ -230,8 +343,15 @@ describe('applyCheck: properties', () => {
         // Any delivery: a permutation with duplicates and omissions.
         return fc.tuple(
           fc.constant(checks),
-          fc.array(fc.integer({ min: 0, max: checks.length - 1 }), { minLength: 1, maxLength: 3 * checks.length }),
-          fc.constantFrom<ConfirmationPolicy>(policy, { confirmDefinitive: 1, confirmTransient: 1, confirmTransientMinSpanMs: 0 }, { confirmDefinitive: 3, confirmTransient: 5, confirmTransientMinSpanMs: 5000 }),
+          fc.array(fc.integer({ min: 0, max: checks.length - 1 }), {
+            minLength: 1,
+            maxLength: 3 * checks.length,
+          }),
+          fc.constantFrom<ConfirmationPolicy>(
+            policy,
+            { confirmDefinitive: 1, confirmTransient: 1, confirmTransientMinSpanMs: 0 },
+            { confirmDefinitive: 3, confirmTransient: 5, confirmTransientMinSpanMs: 5000 },
+          ),
         );
       }),
   );
@@ -248,7 +368,8 @@ describe('applyCheck: properties', () => {
           history.push(...result.transitions);
           if (status.state === 'offline') {
             expect(status.offlineAt).not.toBeNull();
-            if (status.lastOnlineAt !== null) expect(status.lastOnlineAt.getTime()).toBeLessThan(status.offlineAt!.getTime());
+            if (status.lastOnlineAt !== null)
+              expect(status.lastOnlineAt.getTime()).toBeLessThan(status.offlineAt!.getTime());
             expect(status.confirmedAt!.getTime()).toBeGreaterThanOrEqual(status.offlineAt!.getTime());
           }
           // The same check delivered again changes nothing.

@@ -26,11 +26,19 @@ describe('normalizeUrl: accepted URLs', () => {
     ['drops an empty fragment', 'https://example.com/a#', 'https://example.com/a'],
     ['adds the root path', 'https://example.com', 'https://example.com/'],
     ['keeps the case of path and query', 'http://example.com/A/b?Q=X&a=1', 'http://example.com/A/b?Q=X&a=1'],
-    ['does not decode escapes', 'http://example.com/a%2Fb%2fc?x=%41%20', 'http://example.com/a%2Fb%2fc?x=%41%20'],
+    [
+      'does not decode escapes',
+      'http://example.com/a%2Fb%2fc?x=%41%20',
+      'http://example.com/a%2Fb%2fc?x=%41%20',
+    ],
     ['does not sort the query', 'http://example.com/?z=1&a=2&z=0', 'http://example.com/?z=1&a=2&z=0'],
     ['keeps an empty query', 'http://example.com/a?', 'http://example.com/a?'],
     ['keeps a trailing slash', 'http://example.com/a/', 'http://example.com/a/'],
-    ['percent-encodes a space and non-ASCII (WHATWG)', 'http://example.com/ä b?q=ü', 'http://example.com/%C3%A4%20b?q=%C3%BC'],
+    [
+      'percent-encodes a space and non-ASCII (WHATWG)',
+      'http://example.com/ä b?q=ü',
+      'http://example.com/%C3%A4%20b?q=%C3%BC',
+    ],
     ['resolves dot segments (WHATWG)', 'http://example.com/a/./b/../c', 'http://example.com/a/c'],
     ['turns IDN into punycode', 'http://Bücher.example/x', 'http://xn--bcher-kva.example/x'],
     ['canonicalises a decimal IPv4 literal', 'http://2130706433/', 'http://127.0.0.1/'],
@@ -142,15 +150,15 @@ describe('normalizeUrl: rejected URLs', () => {
 const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
 const tld = fc.stringMatching(/^[a-z]{2,6}$/);
 const randomCase = (text: string) =>
-  fc.array(fc.boolean(), { minLength: text.length, maxLength: text.length }).map((upper) =>
-    [...text].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch)).join(''),
-  );
+  fc
+    .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
+    .map((upper) => [...text].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch)).join(''));
 const host = fc
   .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), tld)
   .map(([labels, top]) => [...labels, top].join('.'))
   .chain((h) => randomCase(h).map((cased) => ({ lower: h, cased })));
 const escape = fc.stringMatching(/^%[0-9a-fA-F]{2}$/);
-const pathChar = fc.oneof(fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@'.split('')), escape);
+const pathChar = fc.oneof(fc.constantFrom(..."abcXYZ019-._~!$&'()*+,;=:@".split('')), escape);
 const segment = fc
   .array(pathChar, { minLength: 0, maxLength: 8 })
   .map((chars) => chars.join(''))
@@ -161,7 +169,10 @@ const query = fc.option(
   fc.array(queryChar, { maxLength: 12 }).map((chars) => '?' + chars.join('')),
   { nil: '' },
 );
-const fragment = fc.option(fc.string({ maxLength: 10 }).map((s) => '#' + s), { nil: '' });
+const fragment = fc.option(
+  fc.string({ maxLength: 10 }).map((s) => '#' + s),
+  { nil: '' },
+);
 const scheme = fc.constantFrom('http', 'https', 'HTTP', 'Https');
 
 describe('normalizeUrl: properties', () => {
@@ -228,7 +239,11 @@ describe('normalizeUrl: properties', () => {
 
   it('turns non-ASCII labels into xn-- labels', () => {
     const unicodeLabel = fc
-      .tuple(fc.stringMatching(/^[a-z]{0,4}$/), fc.constantFrom('ä', 'ö', 'ü', 'é', 'ñ', 'ß', 'ж', 'δ'), fc.stringMatching(/^[a-z]{0,4}$/))
+      .tuple(
+        fc.stringMatching(/^[a-z]{0,4}$/),
+        fc.constantFrom('ä', 'ö', 'ü', 'é', 'ñ', 'ß', 'ж', 'δ'),
+        fc.stringMatching(/^[a-z]{0,4}$/),
+      )
       .map(([a, b, c]) => a + b + c);
     fc.assert(
       fc.property(unicodeLabel, tld, (name, top) => {

@@ -57,25 +57,32 @@ export const SLOW_HEAD_BYTES = 1024;
 export function validateBehaviour(b: Behaviour): void {
   switch (b.kind) {
     case 'status':
-      if (!Number.isInteger(b.status) || b.status < 200 || b.status > 599) throw new RangeError(`status out of range: ${b.status}`);
+      if (!Number.isInteger(b.status) || b.status < 200 || b.status > 599)
+        throw new RangeError(`status out of range: ${b.status}`);
       return;
     case 'slow-headers':
-      if (!(b.bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be > 0, got ${b.bytesPerSecond}`);
+      if (!(b.bytesPerSecond > 0))
+        throw new RangeError(`bytesPerSecond must be > 0, got ${b.bytesPerSecond}`);
       return;
     case 'flap':
       if (!(b.pFail >= 0 && b.pStall >= 0 && b.pFail + b.pStall <= 1)) {
-        throw new RangeError(`flap needs pFail, pStall >= 0 and pFail + pStall <= 1, got ${b.pFail}, ${b.pStall}`);
+        throw new RangeError(
+          `flap needs pFail, pStall >= 0 and pFail + pStall <= 1, got ${b.pFail}, ${b.pStall}`,
+        );
       }
       return;
     case 'gzip-bomb':
     case 'br-bomb':
-      if (!Number.isInteger(b.expandedBytes) || b.expandedBytes < 0) throw new RangeError(`expandedBytes must be a non-negative integer`);
+      if (!Number.isInteger(b.expandedBytes) || b.expandedBytes < 0)
+        throw new RangeError(`expandedBytes must be a non-negative integer`);
       return;
     case 'sized':
-      if (!Number.isSafeInteger(b.bytes) || b.bytes < 0) throw new RangeError(`bytes must be a non-negative integer`);
+      if (!Number.isSafeInteger(b.bytes) || b.bytes < 0)
+        throw new RangeError(`bytes must be a non-negative integer`);
       return;
     case 'many-headers':
-      if (!Number.isInteger(b.count) || b.count < 0 || b.count > 10_000_000) throw new RangeError(`count must be an integer in 0..10,000,000`);
+      if (!Number.isInteger(b.count) || b.count < 0 || b.count > 10_000_000)
+        throw new RangeError(`count must be an integer in 0..10,000,000`);
       return;
     default:
       return;

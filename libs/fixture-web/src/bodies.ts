@@ -6,7 +6,8 @@ import { Prng } from './prng.js';
  * test knows a body's hash without keeping the body around.
  */
 export function makeBody(seed: string, size: number): Buffer {
-  if (!Number.isInteger(size) || size < 0) throw new RangeError(`makeBody: size must be a non-negative integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 0)
+    throw new RangeError(`makeBody: size must be a non-negative integer, got ${size}`);
   const prng = new Prng(`body:${seed}`);
   const words = Math.ceil(size / 4);
   const out = Buffer.allocUnsafe(words * 4);

@@ -107,7 +107,8 @@ class FixtureWebServer implements FixtureWeb {
   constructor(options: FixtureWebOptions) {
     const addresses = options.addresses ?? ['127.0.0.1'];
     if (addresses.length === 0) throw new RangeError('startFixtureWeb: addresses must not be empty');
-    if (new Set(addresses).size !== addresses.length) throw new RangeError('startFixtureWeb: duplicate address');
+    if (new Set(addresses).size !== addresses.length)
+      throw new RangeError('startFixtureWeb: duplicate address');
     this.addresses = [...addresses];
     this.#log = new RingLog(options.logLimit ?? 1000);
     this.#ctx = {
@@ -184,13 +185,15 @@ class FixtureWebServer implements FixtureWeb {
 
   requests(host?: string, path?: string): number {
     let total = 0;
-    const hosts = host === undefined ? [...this.#requestCounts.values()] : [this.#requestCounts.get(hostKey(host))];
+    const hosts =
+      host === undefined ? [...this.#requestCounts.values()] : [this.#requestCounts.get(hostKey(host))];
     const wanted = path === undefined ? undefined : pathKey(path);
     const exact = wanted?.includes('?') ?? false;
     for (const targets of hosts) {
       if (!targets) continue;
       for (const [target, n] of targets) {
-        if (wanted === undefined || target === wanted || (!exact && stripQuery(target) === wanted)) total += n;
+        if (wanted === undefined || target === wanted || (!exact && stripQuery(target) === wanted))
+          total += n;
       }
     }
     return total;
@@ -236,7 +239,14 @@ class FixtureWebServer implements FixtureWeb {
       req.socket.destroy();
       status = null;
     }
-    this.#log.push({ at: Date.now(), address, host, path: target, kind: route?.behaviour.kind ?? null, status });
+    this.#log.push({
+      at: Date.now(),
+      address,
+      host,
+      path: target,
+      kind: route?.behaviour.kind ?? null,
+      status,
+    });
   }
 
   #route(host: string, target: string): Route | undefined {

@@ -38,7 +38,9 @@ export async function gzipOfZeros(expandedBytes: number): Promise<Buffer> {
  */
 export async function brotliOfZeros(expandedBytes: number): Promise<Buffer> {
   return await compressZeros(
-    createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: expandedBytes } }),
+    createBrotliCompress({
+      params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: expandedBytes },
+    }),
     expandedBytes,
   );
 }

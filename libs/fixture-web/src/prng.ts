@@ -11,8 +11,15 @@ export class Prng {
   constructor(seed: string | number) {
     // SHA-256 spreads any seed (even 0 or '') over the 128-bit state; an all-zero state
     // would be a fixed point of xoshiro, and SHA-256 never yields four zero words in practice.
-    const digest = createHash('sha256').update(`prng:${String(seed)}`).digest();
-    this.#s = new Uint32Array([digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12)]);
+    const digest = createHash('sha256')
+      .update(`prng:${String(seed)}`)
+      .digest();
+    this.#s = new Uint32Array([
+      digest.readUInt32LE(0),
+      digest.readUInt32LE(4),
+      digest.readUInt32LE(8),
+      digest.readUInt32LE(12),
+    ]);
   }
 
   /** The next 32-bit unsigned integer. */

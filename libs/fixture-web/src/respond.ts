@@ -23,10 +23,18 @@ const SIZED_CHUNK = Buffer.alloc(64 * 1024, 'sized-body;');
  * null when it sees none (stall, reset). Every timer it starts is tied to the socket's
  * 'close', so close() (which destroys every socket) also ends every behaviour.
  */
-export function respond(b: Behaviour, req: IncomingMessage, res: ServerResponse, ctx: RespondContext): number | null {
+export function respond(
+  b: Behaviour,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RespondContext,
+): number | null {
   switch (b.kind) {
     case 'body':
-      res.writeHead(200, { 'content-type': b.contentType ?? 'application/octet-stream', 'content-length': b.body.length });
+      res.writeHead(200, {
+        'content-type': b.contentType ?? 'application/octet-stream',
+        'content-length': b.body.length,
+      });
       res.end(b.body);
       return 200;
     case 'status': {
@@ -77,7 +85,8 @@ export function respond(b: Behaviour, req: IncomingMessage, res: ServerResponse,
 /** Writes a raw, padded response head at the given rate, bypassing node's ServerResponse. */
 function slowHeaders(req: IncomingMessage, bytesPerSecond: number): void {
   const socket = req.socket;
-  const fixed = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\nX-Pad: ';
+  const fixed =
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\nX-Pad: ';
   const end = '\r\n\r\n';
   const head = Buffer.from(fixed + 'x'.repeat(SLOW_HEAD_BYTES - fixed.length - end.length) + end, 'latin1');
   // At most 100 ticks a second; at low rates one byte per tick.
@@ -119,7 +128,11 @@ function bomb(res: ServerResponse, encoded: Promise<Buffer>, encoding: 'gzip' | 
   encoded.then(
     (body) => {
       if (res.destroyed) return;
-      res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': encoding, 'content-length': body.length });
+      res.writeHead(200, {
+        'content-type': 'text/html',
+        'content-encoding': encoding,
+        'content-length': body.length,
+      });
       res.end(body);
     },
     (err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))),

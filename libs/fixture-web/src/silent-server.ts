@@ -20,7 +20,9 @@ export interface SilentServer {
  * `stall` behaviour cannot do the second: its HTTP parser would answer a ClientHello with
  * 400. Connections stay open until the client gives up or close() is called.
  */
-export async function startSilentServer(options: { address?: string; port?: number } = {}): Promise<SilentServer> {
+export async function startSilentServer(
+  options: { address?: string; port?: number } = {},
+): Promise<SilentServer> {
   const address = options.address ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   let connections = 0;

@@ -24,7 +24,9 @@ describe('bodies', () => {
   });
 
   it('hash helpers match node:crypto and a known vector', () => {
-    expect(sha256Hex(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(Buffer.from('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
     const b = makeBody('h', 1234);
     expect(sha1Hex(b)).toBe(createHash('sha1').update(b).digest('hex'));
     expect(md5Hex(b)).toBe(createHash('md5').update(b).digest('hex'));
@@ -32,7 +34,9 @@ describe('bodies', () => {
 
   it('placeholderPng is a PNG and a fresh copy each call', () => {
     const png = placeholderPng();
-    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(
+      true,
+    );
     expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
     expect(png.subarray(-8, -4).toString('latin1')).toBe('IEND');
     png[0] = 0;

@@ -19,7 +19,9 @@ async function rawGet(port: number, host: string, path: string, maxBytes: number
   return await new Promise<Buffer>((resolve, reject) => {
     const parts: Buffer[] = [];
     let received = 0;
-    const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`));
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+    );
     const timer = setTimeout(() => socket.destroy(new Error('timeout')), 10_000);
     socket.on('data', (chunk: Buffer) => {
       parts.push(chunk);
@@ -55,22 +57,30 @@ describe('hostile behaviours', () => {
       decoded: number;
       allZero: boolean;
     }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: web.port, path: '/bomb', headers: { host: 'a.test' }, agent: false }, (res) => {
-        let compressedBytes = 0;
-        let decodedBytes = 0;
-        let zeros = true;
-        const brotli = createBrotliDecompress();
-        res.on('data', (c: Buffer) => (compressedBytes += c.length));
-        brotli.on('data', (c: Buffer) => {
-          decodedBytes += c.length;
-          if (c.some((byte) => byte !== 0)) zeros = false;
-        });
-        brotli.on('end', () =>
-          resolve({ encoding: res.headers['content-encoding'], compressed: compressedBytes, decoded: decodedBytes, allZero: zeros }),
-        );
-        brotli.on('error', reject);
-        res.pipe(brotli);
-      });
+      const req = request(
+        { host: '127.0.0.1', port: web.port, path: '/bomb', headers: { host: 'a.test' }, agent: false },
+        (res) => {
+          let compressedBytes = 0;
+          let decodedBytes = 0;
+          let zeros = true;
+          const brotli = createBrotliDecompress();
+          res.on('data', (c: Buffer) => (compressedBytes += c.length));
+          brotli.on('data', (c: Buffer) => {
+            decodedBytes += c.length;
+            if (c.some((byte) => byte !== 0)) zeros = false;
+          });
+          brotli.on('end', () =>
+            resolve({
+              encoding: res.headers['content-encoding'],
+              compressed: compressedBytes,
+              decoded: decodedBytes,
+              allZero: zeros,
+            }),
+          );
+          brotli.on('error', reject);
+          res.pipe(brotli);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -143,23 +143,34 @@ describe('behaviours', () => {
     expect(first).toContain('200');
     expect(first).toContain('stalled');
     expect(await run()).toEqual(first);
-    expect(() => web.set('f.test', '/bad', { kind: 'flap', pFail: 0.7, pStall: 0.7, body })).toThrow(RangeError);
+    expect(() => web.set('f.test', '/bad', { kind: 'flap', pFail: 0.7, pStall: 0.7, body })).toThrow(
+      RangeError,
+    );
   });
 
   it('gzip-bomb: a small gzip body that inflates to the given size', async () => {
     const expandedBytes = 16 * 1024 * 1024;
     web.set('a.test', '/bomb', { kind: 'gzip-bomb', expandedBytes });
-    const inflated = await new Promise<{ compressed: number; expanded: number; encoding: string | undefined }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: web.port, path: '/bomb', headers: { host: 'a.test' }, agent: false }, (res) => {
-        let compressed = 0;
-        let expanded = 0;
-        res.on('data', (c: Buffer) => (compressed += c.length));
-        const gunzip = createGunzip();
-        gunzip.on('data', (c: Buffer) => (expanded += c.length));
-        gunzip.on('end', () => resolve({ compressed, expanded, encoding: res.headers['content-encoding'] }));
-        gunzip.on('error', reject);
-        res.pipe(gunzip);
-      });
+    const inflated = await new Promise<{
+      compressed: number;
+      expanded: number;
+      encoding: string | undefined;
+    }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: web.port, path: '/bomb', headers: { host: 'a.test' }, agent: false },
+        (res) => {
+          let compressed = 0;
+          let expanded = 0;
+          res.on('data', (c: Buffer) => (compressed += c.length));
+          const gunzip = createGunzip();
+          gunzip.on('data', (c: Buffer) => (expanded += c.length));
+          gunzip.on('end', () =>
+            resolve({ compressed, expanded, encoding: res.headers['content-encoding'] }),
+          );
+          gunzip.on('error', reject);
+          res.pipe(gunzip);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

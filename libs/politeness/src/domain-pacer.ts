@@ -46,7 +46,10 @@ export class DomainPacer {
   constructor(options: DomainPacerOptions) {
     this.#options = options;
     // Clamped: Node runs a larger interval every millisecond.
-    this.#sweep = setInterval(() => this.#forgetIdle(), Math.min(2 ** 31 - 1, Math.max(1000, options.idleExpiryMs)));
+    this.#sweep = setInterval(
+      () => this.#forgetIdle(),
+      Math.min(2 ** 31 - 1, Math.max(1000, options.idleExpiryMs)),
+    );
     this.#sweep.unref();
   }
 
@@ -128,7 +131,8 @@ export class DomainPacer {
     const now = performance.now();
     for (const [domain, state] of this.#domains) {
       const idle = state.admitted === 0 && state.waiters.length === 0 && state.timer === null;
-      if (idle && now - state.lastUsedAt >= this.#options.idleExpiryMs && now >= state.nextStartAt) this.#domains.delete(domain);
+      if (idle && now - state.lastUsedAt >= this.#options.idleExpiryMs && now >= state.nextStartAt)
+        this.#domains.delete(domain);
     }
   }
 }

@@ -59,7 +59,8 @@ class DomainPoliteness implements Politeness {
 
   constructor(options: PolitenessOptions) {
     const positive = (name: string, value: number): void => {
-      if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name}: ${value} is not a positive number`);
+      if (!Number.isFinite(value) || value <= 0)
+        throw new ConfigError(`${name}: ${value} is not a positive number`);
     };
     positive('globalConcurrency', options.globalConcurrency);
     positive('domainRate', options.domainRate);

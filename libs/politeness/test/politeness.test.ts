@@ -85,7 +85,9 @@ describe('createPoliteness', () => {
     reset();
     const politeness = createPoliteness({ globalConcurrency: 16, domainRate: 5, domainConcurrency: 2 });
     await Promise.all(
-      ['a.example', 'b.example'].flatMap((domain) => Array.from({ length: 8 }, () => politeness.schedule(domain, () => hit(domain)))),
+      ['a.example', 'b.example'].flatMap((domain) =>
+        Array.from({ length: 8 }, () => politeness.schedule(domain, () => hit(domain))),
+      ),
     );
     const a = arrivals.get('a.example') ?? [];
     const b = arrivals.get('b.example') ?? [];
@@ -104,7 +106,11 @@ describe('createPoliteness', () => {
     reset();
     const politeness = createPoliteness({ globalConcurrency: 3, domainRate: 1000, domainConcurrency: 10 });
     const domains = ['d1', 'd2', 'd3', 'd4', 'd5'];
-    await Promise.all(domains.flatMap((domain) => Array.from({ length: 4 }, () => politeness.schedule(domain, () => hit(domain)))));
+    await Promise.all(
+      domains.flatMap((domain) =>
+        Array.from({ length: 4 }, () => politeness.schedule(domain, () => hit(domain))),
+      ),
+    );
     expect(maxOpenTotal).toBeLessThanOrEqual(3);
     expect(maxOpenTotal).toBe(3);
     await politeness.stop();
@@ -141,10 +147,12 @@ describe('createPoliteness', () => {
     reset();
     const politeness = createPoliteness({ globalConcurrency: 4, domainRate: 2, domainConcurrency: 1 });
     const results = Array.from({ length: 5 }, () =>
-      politeness.schedule('s.example', () => hit('s.example')).then(
-        () => 'done',
-        (error: unknown) => (error instanceof PolitenessStoppedError ? 'dropped' : 'other'),
-      ),
+      politeness
+        .schedule('s.example', () => hit('s.example'))
+        .then(
+          () => 'done',
+          (error: unknown) => (error instanceof PolitenessStoppedError ? 'dropped' : 'other'),
+        ),
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(politeness.inFlight).toBe(1);
@@ -152,6 +160,8 @@ describe('createPoliteness', () => {
     await politeness.stop();
     expect(await Promise.all(results)).toEqual(['done', 'dropped', 'dropped', 'dropped', 'dropped']);
     expect(arrivals.get('s.example')).toHaveLength(1);
-    await expect(politeness.schedule('s.example', () => Promise.resolve(1))).rejects.toBeInstanceOf(PolitenessStoppedError);
+    await expect(politeness.schedule('s.example', () => Promise.resolve(1))).rejects.toBeInstanceOf(
+      PolitenessStoppedError,
+    );
   });
 });

@@ -68,7 +68,11 @@ export function classifyBody(
   if (body.truncated) return ONLINE;
   const differs = (want: string | undefined, got: string | null): boolean =>
     want !== undefined && want !== '' && (got === null || want.toLowerCase() !== got.toLowerCase());
-  if (differs(expected.sha256, body.sha256) || differs(expected.sha1, body.sha1) || differs(expected.md5, body.md5)) {
+  if (
+    differs(expected.sha256, body.sha256) ||
+    differs(expected.sha1, body.sha1) ||
+    differs(expected.md5, body.md5)
+  ) {
     return offline('content_changed');
   }
   return ONLINE;
@@ -115,7 +119,15 @@ const RESET_CODES = new Set([
 ]);
 
 /** Our own network is broken (e.g. no IPv6 route on this worker): not the target's doing. */
-const LOCAL_NETWORK_CODES = new Set(['ENETUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL', 'EADDRINUSE', 'EMFILE', 'ENFILE', 'ENOBUFS']);
+const LOCAL_NETWORK_CODES = new Set([
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'EADDRINUSE',
+  'EMFILE',
+  'ENFILE',
+  'ENOBUFS',
+]);
 
 /** The prober (or its Agent) was closed while the check ran. */
 const SHUTDOWN_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
@@ -160,7 +172,12 @@ function codeOf(error: unknown): string | null {
 }
 
 function isTlsCode(code: string): boolean {
-  return TLS_CERT_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_OSSL_');
+  return (
+    TLS_CERT_CODES.has(code) ||
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_OSSL_')
+  );
 }
 
 function isDecodeCode(code: string): boolean {

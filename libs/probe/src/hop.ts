@@ -88,7 +88,11 @@ class HopHandler implements Dispatcher.DispatchHandler {
   #rawBytes = 0;
   #note: string | null = null;
 
-  constructor(request: HopRequest, resolve: (response: HopResponse) => void, reject: (error: unknown) => void) {
+  constructor(
+    request: HopRequest,
+    resolve: (response: HopResponse) => void,
+    reject: (error: unknown) => void,
+  ) {
     this.#request = request;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -146,7 +150,11 @@ class HopHandler implements Dispatcher.DispatchHandler {
     });
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
     // 1xx answers (103 Early Hints) are not the response.
     if (this.#settled || statusCode < 200) return;
     this.#status = statusCode;

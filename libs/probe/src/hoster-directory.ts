@@ -92,9 +92,11 @@ export function parseHosterTable(text: string, source = 'hoster table'): HosterD
     const cidr = comma < 0 ? line : line.slice(0, comma).trim();
     const hoster = comma < 0 ? '' : line.slice(comma + 1).trim();
     const range = parseCidr(cidr);
-    if (!range) throw new ConfigError(`${source}, line ${index + 1}: "${cidr}" is not an address or CIDR range`);
+    if (!range)
+      throw new ConfigError(`${source}, line ${index + 1}: "${cidr}" is not an address or CIDR range`);
     if (hoster === '') throw new ConfigError(`${source}, line ${index + 1}: no hoster name after "${cidr},"`);
-    if (hoster.length > 200) throw new ConfigError(`${source}, line ${index + 1}: hoster name longer than 200 characters`);
+    if (hoster.length > 200)
+      throw new ConfigError(`${source}, line ${index + 1}: hoster name longer than 200 characters`);
     table.add(range, hoster);
   });
   return table;
@@ -107,7 +109,9 @@ export function loadHosterDirectory(file: string): HosterDirectory {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`TDM_HOSTER_FILE: cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`TDM_HOSTER_FILE: cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseHosterTable(text, `TDM_HOSTER_FILE ${file}`);
 }

@@ -6,7 +6,14 @@
  */
 import { Agent } from 'undici';
 import type { ExpectedHashes, ProbeResult, RedirectHop } from '@tdm/core';
-import { classifyBody, classifyError, classifyRedirect, classifyStatus, errorAddress, type Classification } from './classify.js';
+import {
+  classifyBody,
+  classifyError,
+  classifyRedirect,
+  classifyStatus,
+  errorAddress,
+  type Classification,
+} from './classify.js';
 import { createPolicyConnector } from './connector.js';
 import { CheckAbortedError, CheckTimeoutError } from './errors.js';
 import { fetchHop, type HopObservation } from './hop.js';
@@ -115,20 +122,40 @@ class UndiciHttpProber implements HttpProber {
     };
   }
 
-  async probe(url: string, expected: ExpectedHashes, callOptions: ProbeCallOptions = {}): Promise<ProbeResult> {
-    const state: ProbeState = { finalUrl: url, redirects: [], ip: null, httpStatus: null, contentType: null, phase: 'dns' };
+  async probe(
+    url: string,
+    expected: ExpectedHashes,
+    callOptions: ProbeCallOptions = {},
+  ): Promise<ProbeResult> {
+    const state: ProbeState = {
+      finalUrl: url,
+      redirects: [],
+      ip: null,
+      httpStatus: null,
+      contentType: null,
+      phase: 'dns',
+    };
     const caller = callOptions.signal;
     if (this.#closed || caller?.aborted) {
-      return result(state, { outcome: 'error', reason: 'worker_shutdown' }, { error: 'check not started: shutting down' });
+      return result(
+        state,
+        { outcome: 'error', reason: 'worker_shutdown' },
+        { error: 'check not started: shutting down' },
+      );
     }
     const controller = new AbortController();
     const onCallerAbort = (): void => controller.abort(new CheckAbortedError({ cause: caller?.reason }));
     caller?.addEventListener('abort', onCallerAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new CheckTimeoutError(this.#options.checkTimeoutMs)), this.#options.checkTimeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new CheckTimeoutError(this.#options.checkTimeoutMs)),
+      this.#options.checkTimeoutMs,
+    );
     // Settles the check the moment it is aborted, even if a lookup or connect still runs
     // (undici only notices an abort once the connection is up).
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
+        once: true,
+      });
     });
     aborted.catch(() => undefined);
     this.#running.add(controller);
@@ -149,7 +176,12 @@ class UndiciHttpProber implements HttpProber {
     return result(state, verdict, { error: verdict.message });
   }
 
-  async #run(url: string, expected: ExpectedHashes, state: ProbeState, signal: AbortSignal): Promise<ProbeResult> {
+  async #run(
+    url: string,
+    expected: ExpectedHashes,
+    state: ProbeState,
+    signal: AbortSignal,
+  ): Promise<ProbeResult> {
     let current: URL;
     try {
       current = new URL(url);
@@ -157,9 +189,13 @@ class UndiciHttpProber implements HttpProber {
       return result(state, { outcome: 'error', reason: 'internal' }, { error: 'not an absolute URL' });
     }
     if (current.protocol !== 'http:' && current.protocol !== 'https:') {
-      return result(state, { outcome: 'error', reason: 'internal' }, { error: `unsupported scheme ${current.protocol}` });
+      return result(
+        state,
+        { outcome: 'error', reason: 'internal' },
+        { error: `unsupported scheme ${current.protocol}` },
+      );
     }
-    for (let followed = 0; ; ) {
+    for (let followed = 0; ;) {
       state.finalUrl = current.href;
       state.ip = null;
       state.httpStatus = null;
@@ -208,16 +244,28 @@ class UndiciHttpProber implements HttpProber {
         // The chain ends where it pointed: the placeholder, or the hop we did not follow.
         if (target) state.finalUrl = target.href;
         return result(state, verdict === 'follow' ? classifyStatus(response.status) : verdict, {
-          error: verdict !== 'follow' && verdict.reason === 'too_many_redirects' ? `more than ${this.#options.maxRedirects} redirects` : null,
+          error:
+            verdict !== 'follow' && verdict.reason === 'too_many_redirects'
+              ? `more than ${this.#options.maxRedirects} redirects`
+              : null,
         });
       }
 
       const body = response.body;
       if (!body) return result(state, classifyStatus(response.status), { error: response.note });
-      const notes = [body.truncated ? `body cut at ${body.bytes} bytes; hashes cover the part read` : null, response.note];
-      const verdict = classifyBody({ ...body, contentType: state.contentType }, expected, this.#placeholders.isPlaceholderHash);
+      const notes = [
+        body.truncated ? `body cut at ${body.bytes} bytes; hashes cover the part read` : null,
+        response.note,
+      ];
+      const verdict = classifyBody(
+        { ...body, contentType: state.contentType },
+        expected,
+        this.#placeholders.isPlaceholderHash,
+      );
       if (isSoftRemoval(expected.contentType, state.contentType)) {
-        notes.unshift(`${mediaTypeEssence(state.contentType)} where ${mediaTypeEssence(expected.contentType)} was first seen`);
+        notes.unshift(
+          `${mediaTypeEssence(state.contentType)} where ${mediaTypeEssence(expected.contentType)} was first seen`,
+        );
       }
       return result(state, verdict, {
         bytes: body.bytes,

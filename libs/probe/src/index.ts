@@ -17,9 +17,28 @@ export {
   type RedirectObservation,
 } from './classify.js';
 export { loadHosterDirectory, parseHosterTable, type HosterDirectory } from './hoster-directory.js';
-export { createNetworkPolicy, BLOCKED_IPV4, BLOCKED_IPV6_IN_GLOBAL, type NetworkPolicy } from './network-policy.js';
-export { DEFAULT_PLACEHOLDER_URL_PATTERNS, createPlaceholderRules, type PlaceholderRules } from './placeholder.js';
-export { BlockedAddressError, CheckAbortedError, CheckTimeoutError, DnsLookupError, type DnsFailureKind } from './errors.js';
-export { createBrowserProber, type BrowserProber, type BrowserProberStats } from './browser/browser-prober.js';
+export {
+  createNetworkPolicy,
+  BLOCKED_IPV4,
+  BLOCKED_IPV6_IN_GLOBAL,
+  type NetworkPolicy,
+} from './network-policy.js';
+export {
+  DEFAULT_PLACEHOLDER_URL_PATTERNS,
+  createPlaceholderRules,
+  type PlaceholderRules,
+} from './placeholder.js';
+export {
+  BlockedAddressError,
+  CheckAbortedError,
+  CheckTimeoutError,
+  DnsLookupError,
+  type DnsFailureKind,
+} from './errors.js';
+export {
+  createBrowserProber,
+  type BrowserProber,
+  type BrowserProberStats,
+} from './browser/browser-prober.js';
 export { DEFAULT_BROWSER_PAGES, type BrowserProberOptions } from './browser/options.js';
 export { classifyNetError } from './browser/net-errors.js';

@@ -63,6 +63,11 @@ export function isDocumentType(essence: string | null): boolean {
  * The soft-removal rule: the item was media when first seen online and the answer is now
  * a document. Anything unknown on either side is no change.
  */
-export function isSoftRemoval(expectedContentType: string | null | undefined, actualContentType: string | null | undefined): boolean {
-  return isMediaType(mediaTypeEssence(expectedContentType)) && isDocumentType(mediaTypeEssence(actualContentType));
+export function isSoftRemoval(
+  expectedContentType: string | null | undefined,
+  actualContentType: string | null | undefined,
+): boolean {
+  return (
+    isMediaType(mediaTypeEssence(expectedContentType)) && isDocumentType(mediaTypeEssence(actualContentType))
+  );
 }

@@ -78,7 +78,9 @@ export function createNetworkPolicy(allowRanges: readonly string[]): NetworkPoli
     const v4 = embeddedIPv4(ip);
     if (v4) return judge(v4);
     if (ip.family === 4) return !blockedV4.some((range) => inRange(ip, range));
-    return GLOBAL_UNICAST_V6.some((range) => inRange(ip, range)) && !blockedV6.some((range) => inRange(ip, range));
+    return (
+      GLOBAL_UNICAST_V6.some((range) => inRange(ip, range)) && !blockedV6.some((range) => inRange(ip, range))
+    );
   };
 
   return {

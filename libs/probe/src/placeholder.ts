@@ -32,19 +32,25 @@ export interface PlaceholderRules {
 }
 
 /** Compiles the rules; a bad pattern or hash is a ConfigError. */
-export function createPlaceholderRules(extraPatterns: readonly string[], hashes: readonly string[]): PlaceholderRules {
+export function createPlaceholderRules(
+  extraPatterns: readonly string[],
+  hashes: readonly string[],
+): PlaceholderRules {
   const defaults = DEFAULT_PLACEHOLDER_URL_PATTERNS.map((source) => new RegExp(source, 'i'));
   const patterns = extraPatterns.map((source) => {
     try {
       return new RegExp(source, 'i');
     } catch (error) {
-      throw new ConfigError(`placeholderUrlPatterns: "${source}" is not a regular expression`, { cause: error });
+      throw new ConfigError(`placeholderUrlPatterns: "${source}" is not a regular expression`, {
+        cause: error,
+      });
     }
   });
   const hashSet = new Set<string>();
   for (const hash of hashes) {
     const lower = hash.trim().toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(lower)) throw new ConfigError(`placeholderSha256: "${hash}" is not a SHA-256 hex digest`);
+    if (!/^[0-9a-f]{64}$/.test(lower))
+      throw new ConfigError(`placeholderSha256: "${hash}" is not a SHA-256 hex digest`);
     hashSet.add(lower);
   }
   return {

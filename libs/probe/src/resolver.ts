@@ -96,7 +96,8 @@ function combineFailures(host: string, errors: unknown[]): DnsLookupError {
 export function createCheckResolver(options: CheckResolverOptions): CheckResolver {
   const hostMap = new Map<string, string>();
   for (const [host, address] of Object.entries(options.hostMap)) {
-    if (isIP(address) === 0) throw new ConfigError(`hostMap: "${host}" maps to "${address}", which is not an IP address`);
+    if (isIP(address) === 0)
+      throw new ConfigError(`hostMap: "${host}" maps to "${address}", which is not an IP address`);
     hostMap.set(canonicalHost(host), address);
   }
   const resolver = new Resolver({ timeout: options.queryTimeoutMs, tries: 2 });
@@ -123,8 +124,13 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
     if (v4.status === 'fulfilled') for (const address of v4.value) addresses.push({ address, family: 4 });
     if (v6.status === 'fulfilled') for (const address of v6.value) addresses.push({ address, family: 6 });
     if (addresses.length > 0) return addresses;
-    const failures = [v4, v6].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
-    throw combineFailures(host, failures.length > 0 ? failures : [Object.assign(new Error('no addresses'), { code: 'ENODATA' })]);
+    const failures = [v4, v6]
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => r.reason);
+    throw combineFailures(
+      host,
+      failures.length > 0 ? failures : [Object.assign(new Error('no addresses'), { code: 'ENODATA' })],
+    );
   };
 
   const resolve = async (hostname: string): Promise<ResolvedAddress[]> => {
@@ -150,7 +156,12 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
   };
 
   const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    const family = lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 'IPv6' ? 6 : Number(lookupOptions.family ?? 0);
+    const family =
+      lookupOptions.family === 'IPv4'
+        ? 4
+        : lookupOptions.family === 'IPv6'
+          ? 6
+          : Number(lookupOptions.family ?? 0);
     resolve(hostname).then(
       (all) => {
         const addresses = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
@@ -158,7 +169,10 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
         if (!first) {
           callback(new DnsLookupError(hostname, 'nxdomain', 'ENODATA'), '');
         } else if (lookupOptions.all) {
-          callback(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+          callback(
+            null,
+            addresses.map((a) => ({ address: a.address, family: a.family })),
+          );
         } else {
           callback(null, first.address, first.family);
         }

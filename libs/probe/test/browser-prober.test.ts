@@ -8,7 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectedHashes, ProbeResult } from '@tdm/core';
-import { createBrowserProber, createHttpProber, type BrowserProber, type BrowserProberOptions } from '@tdm/probe';
+import {
+  createBrowserProber,
+  createHttpProber,
+  type BrowserProber,
+  type BrowserProberOptions,
+} from '@tdm/probe';
 import { loopbackOptions } from './prober-options.js';
 import { closedPort, startHttp, type TestServer } from './servers.js';
 
@@ -18,7 +23,10 @@ const md5 = (data: string | Buffer): string => createHash('md5').update(data).di
 
 // Chromium hands over the body of an image only when it decodes, so these are a valid
 // 1x1 PNG; bytes after IEND are ignored by decoders, which makes distinct images.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 const png = (tag: string): Buffer => Buffer.concat([PNG, Buffer.from(tag)]);
 const IMAGE_V1 = png('the reported image, version 1');
 const IMAGE_V2 = png('a different image, version 2');
@@ -130,7 +138,11 @@ function browserOptions(overrides: Partial<BrowserProberOptions> = {}): BrowserP
   };
 }
 
-async function check(url: string, expected: ExpectedHashes = {}, using: BrowserProber = prober): Promise<ProbeResult> {
+async function check(
+  url: string,
+  expected: ExpectedHashes = {},
+  using: BrowserProber = prober,
+): Promise<ProbeResult> {
   const started = performance.now();
   const result = await using.probe(url, expected, { signal: new AbortController().signal });
   durations.push(performance.now() - started);
@@ -172,13 +184,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await prober?.close();
   // Every prober of this file is closed: none of its Chromium processes may be left.
-  for (let i = 0; i < 40 && chromiumChildren().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 40 && chromiumChildren().length > 0; i++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   expect(chromiumChildren()).toEqual([]);
   await Promise.all([web, other].filter(Boolean).map((server) => server.close()));
   if (durations.length > 0) {
     const sorted = [...durations].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    console.log(`browser checks: ${durations.length}, median ${median.toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms`);
+    console.log(
+      `browser checks: ${durations.length}, median ${median.toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms`,
+    );
   }
 });
 
@@ -186,7 +201,13 @@ describe('browser prober: what the page shows', () => {
   it('sees an image that only JavaScript inserts: online with its hash (the HTTP prober cannot)', async () => {
     image = IMAGE_V1;
     const result = await check(site('/page'), { sha256: sha256(IMAGE_V1) });
-    expect(result).toMatchObject({ outcome: 'online', reason: null, httpStatus: 200, ip: '127.0.0.1', sha256: sha256(IMAGE_V1) });
+    expect(result).toMatchObject({
+      outcome: 'online',
+      reason: null,
+      httpStatus: 200,
+      ip: '127.0.0.1',
+      sha256: sha256(IMAGE_V1),
+    });
     expect(result.bytes).toBe(IMAGE_V1.length);
     expect(result.contentType).toMatch(/^text\/html/);
     expect(result.finalUrl).toBe(site('/page'));
@@ -305,9 +326,12 @@ describe('browser prober: network policy', () => {
       const byName = await check(site('/page'), {}, strict);
       const mapped = await check(`http://[::ffff:127.0.0.1]:${web.port}/page`, {}, strict);
       const https = await check(`https://127.0.0.1:${web.port}/page`, {}, strict);
-      for (const result of [byIp, byName, mapped, https]) expect(result).toMatchObject({ outcome: 'error', reason: 'blocked' });
+      for (const result of [byIp, byName, mapped, https])
+        expect(result).toMatchObject({ outcome: 'error', reason: 'blocked' });
       expect(web.connections - before).toBe(0);
-      expect(strict.stats().guardTargets.filter((target) => /^(127\.|site\.test|::)/.test(target))).toEqual([]);
+      expect(strict.stats().guardTargets.filter((target) => /^(127\.|site\.test|::)/.test(target))).toEqual(
+        [],
+      );
     } finally {
       await strict.close();
     }
@@ -335,7 +359,9 @@ describe('browser prober: pages and lifecycle', () => {
     const two = createBrowserProber(browserOptions({ maxPages: 2 }));
     try {
       slowPeak = 0;
-      const results = await Promise.all(Array.from({ length: 6 }, () => check(site('/slow-page'), { sha256: sha256(IMAGE_V1) }, two)));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => check(site('/slow-page'), { sha256: sha256(IMAGE_V1) }, two)),
+      );
       for (const result of results) expect(result.outcome).toBe('online');
       expect(slowPeak).toBeLessThanOrEqual(2);
       expect(two.stats().peakPages).toBeLessThanOrEqual(2);
@@ -370,7 +396,10 @@ describe('browser prober: pages and lifecycle', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     await closing.close();
     expect(await running).toMatchObject({ outcome: 'error', reason: 'worker_shutdown' });
-    expect(await closing.probe(site('/page'), {})).toMatchObject({ outcome: 'error', reason: 'worker_shutdown' });
+    expect(await closing.probe(site('/page'), {})).toMatchObject({
+      outcome: 'error',
+      reason: 'worker_shutdown',
+    });
   });
 
   it('a missing Chromium is an error check, never a removal', async () => {

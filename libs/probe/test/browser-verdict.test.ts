@@ -14,7 +14,14 @@ const rules = (expected: VerdictRules['expected'] = {}): VerdictRules => ({
   placeholders: createPlaceholderRules([], ['a'.repeat(64)]),
 });
 
-const media = (sha256: string, url = 'http://h/x.png'): HashedBody => ({ url, kind: 'media', bytes: 10, sha256, sha1: null, md5: null });
+const media = (sha256: string, url = 'http://h/x.png'): HashedBody => ({
+  url,
+  kind: 'media',
+  bytes: 10,
+  sha256,
+  sha1: null,
+  md5: null,
+});
 const page = (overrides: Partial<PageObservation> = {}): PageObservation => ({
   hops: [],
   document: { url: 'http://h/page', status: 200, contentType: 'text/html', ip: '203.0.113.9' },
@@ -53,14 +60,21 @@ describe('classifyNetError', () => {
 
 describe('judgePage', () => {
   it('expected hash among the media: online, reporting that body', () => {
-    const verdict = judgePage(page({ bodies: [media('b'.repeat(64)), media('c'.repeat(64))] }), rules({ sha256: 'C'.repeat(64) }));
+    const verdict = judgePage(
+      page({ bodies: [media('b'.repeat(64)), media('c'.repeat(64))] }),
+      rules({ sha256: 'C'.repeat(64) }),
+    );
     expect(verdict).toMatchObject({ outcome: 'online', reason: null });
     expect(verdict.body?.sha256).toBe('c'.repeat(64));
   });
 
   it('expected hash absent: content_changed; a placeholder among the media: placeholder', () => {
-    expect(judgePage(page({ bodies: [media('b'.repeat(64))] }), rules({ sha256: 'c'.repeat(64) })).reason).toBe('content_changed');
-    expect(judgePage(page({ bodies: [media('a'.repeat(64))] }), rules({ sha256: 'c'.repeat(64) })).reason).toBe('placeholder');
+    expect(
+      judgePage(page({ bodies: [media('b'.repeat(64))] }), rules({ sha256: 'c'.repeat(64) })).reason,
+    ).toBe('content_changed');
+    expect(
+      judgePage(page({ bodies: [media('a'.repeat(64))] }), rules({ sha256: 'c'.repeat(64) })).reason,
+    ).toBe('placeholder');
   });
 
   it('no expected hash: online on a 2xx document', () => {
@@ -68,7 +82,10 @@ describe('judgePage', () => {
   });
 
   it('expected content not seen but requests were refused by the policy: error/blocked, not a removal', () => {
-    expect(judgePage(page({ refusedByPolicy: 1 }), rules({ sha256: 'c'.repeat(64) }))).toMatchObject({ outcome: 'error', reason: 'blocked' });
+    expect(judgePage(page({ refusedByPolicy: 1 }), rules({ sha256: 'c'.repeat(64) }))).toMatchObject({
+      outcome: 'error',
+      reason: 'blocked',
+    });
   });
 
   it('expected content not seen but some media were not hashed (limits): online, not content_changed', () => {
@@ -78,14 +95,26 @@ describe('judgePage', () => {
   });
 
   it('document status decides first', () => {
-    for (const [status, reason] of [[404, 'http_404'], [410, 'http_410'], [451, 'http_451'], [403, 'http_4xx'], [503, 'http_5xx']] as const) {
+    for (const [status, reason] of [
+      [404, 'http_404'],
+      [410, 'http_410'],
+      [451, 'http_451'],
+      [403, 'http_4xx'],
+      [503, 'http_5xx'],
+    ] as const) {
       const doc = { url: 'http://h/page', status, contentType: null, ip: null };
-      expect(judgePage(page({ document: doc, bodies: [media('c'.repeat(64))] }), rules({ sha256: 'c'.repeat(64) })).reason).toBe(reason);
+      expect(
+        judgePage(page({ document: doc, bodies: [media('c'.repeat(64))] }), rules({ sha256: 'c'.repeat(64) }))
+          .reason,
+      ).toBe(reason);
     }
   });
 
   it('redirects: placeholder target, and more than maxRedirects', () => {
-    const toRemoved = page({ hops: [{ url: 'http://h/a', status: 302, ip: null }], document: { url: 'http://h/removed.png', status: 200, contentType: null, ip: null } });
+    const toRemoved = page({
+      hops: [{ url: 'http://h/a', status: 302, ip: null }],
+      document: { url: 'http://h/removed.png', status: 200, contentType: null, ip: null },
+    });
     expect(judgePage(toRemoved, rules()).reason).toBe('placeholder');
     const long = page({
       hops: [1, 2, 3].map((n) => ({ url: `http://h/${n}`, status: 302, ip: null })),
@@ -93,21 +122,41 @@ describe('judgePage', () => {
     expect(judgePage(long, rules())).toMatchObject({ outcome: 'offline', reason: 'too_many_redirects' });
   });
 
-  it('no document: the proxy\'s own error first, then Chromium\'s', () => {
-    const blocked = page({ document: null, failure: { url: 'http://h/', netError: 'ERR_TUNNEL_CONNECTION_FAILED', proxyFailure: new BlockedAddressError('h', '10.0.0.1') } });
+  it("no document: the proxy's own error first, then Chromium's", () => {
+    const blocked = page({
+      document: null,
+      failure: {
+        url: 'http://h/',
+        netError: 'ERR_TUNNEL_CONNECTION_FAILED',
+        proxyFailure: new BlockedAddressError('h', '10.0.0.1'),
+      },
+    });
     expect(judgePage(blocked, rules())).toMatchObject({ outcome: 'error', reason: 'blocked' });
-    const nx = page({ document: null, failure: { url: 'http://h/', netError: null, proxyFailure: new DnsLookupError('h', 'nxdomain', 'ENOTFOUND') } });
+    const nx = page({
+      document: null,
+      failure: {
+        url: 'http://h/',
+        netError: null,
+        proxyFailure: new DnsLookupError('h', 'nxdomain', 'ENOTFOUND'),
+      },
+    });
     expect(judgePage(nx, rules())).toMatchObject({ outcome: 'offline', reason: 'dns_nxdomain' });
-    const tls = page({ document: null, failure: { url: 'https://h/', netError: 'ERR_CERT_DATE_INVALID', proxyFailure: undefined } });
+    const tls = page({
+      document: null,
+      failure: { url: 'https://h/', netError: 'ERR_CERT_DATE_INVALID', proxyFailure: undefined },
+    });
     expect(judgePage(tls, rules())).toMatchObject({ outcome: 'offline', reason: 'tls_error' });
     const none = page({ document: null, failure: null });
     expect(judgePage(none, rules())).toMatchObject({ outcome: 'error', reason: 'internal' });
   });
 
-  it('a document the proxy answered for (marked) is judged by the proxy\'s error', () => {
+  it("a document the proxy answered for (marked) is judged by the proxy's error", () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     const doc = { url: 'http://h/page', status: 502, contentType: null, ip: null, proxyFailure: refused };
-    expect(judgePage(page({ document: doc }), rules())).toMatchObject({ outcome: 'offline', reason: 'connection_refused' });
+    expect(judgePage(page({ document: doc }), rules())).toMatchObject({
+      outcome: 'offline',
+      reason: 'connection_refused',
+    });
   });
 });
 

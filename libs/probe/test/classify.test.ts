@@ -26,10 +26,28 @@ function isValid(c: Classification): boolean {
 }
 
 const KNOWN_CODES = [
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ESERVFAIL',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_DESTROYED',
-  'UND_ERR_ABORTED', 'HPE_INVALID_CONSTANT', 'ERR_SSL_WRONG_VERSION_NUMBER', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'Z_DATA_ERROR', 'ERR_BROTLI_DECOMPRESSION_FAILED', 'EMFILE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'ESERVFAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_ABORTED',
+  'HPE_INVALID_CONSTANT',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'Z_DATA_ERROR',
+  'ERR_BROTLI_DECOMPRESSION_FAILED',
+  'EMFILE',
 ];
 
 const errorLike: fc.Arbitrary<unknown> = fc.letrec<{ err: unknown }>((tie) => ({
@@ -37,7 +55,9 @@ const errorLike: fc.Arbitrary<unknown> = fc.letrec<{ err: unknown }>((tie) => ({
     { depthSize: 'small' },
     fc.anything(),
     fc.record({ code: fc.oneof(fc.constantFrom(...KNOWN_CODES), fc.string()), message: fc.string() }),
-    fc.tuple(fc.constantFrom(...KNOWN_CODES, 'X'), fc.string()).map(([code, message]) => Object.assign(new Error(message), { code })),
+    fc
+      .tuple(fc.constantFrom(...KNOWN_CODES, 'X'), fc.string())
+      .map(([code, message]) => Object.assign(new Error(message), { code })),
     fc.tuple(fc.string(), tie('err')).map(([message, cause]) => new Error(message, { cause })),
     fc.array(tie('err'), { maxLength: 3 }).map((errors) => new AggregateError(errors, 'all failed')),
     fc.constantFrom<unknown>(
@@ -54,12 +74,16 @@ const errorLike: fc.Arbitrary<unknown> = fc.letrec<{ err: unknown }>((tie) => ({
 describe('classification is total and valid', () => {
   it('classifyError: any thrown value maps to a valid (outcome, reason) and a short message', () => {
     fc.assert(
-      fc.property(errorLike, fc.constantFrom(undefined, { phase: 'dns' as const }, { phase: 'http' as const }), (error, context) => {
-        const c = classifyError(error, context);
-        expect(isValid(c)).toBe(true);
-        expect(c.message.length).toBeGreaterThan(0);
-        expect(c.message.length).toBeLessThanOrEqual(200);
-      }),
+      fc.property(
+        errorLike,
+        fc.constantFrom(undefined, { phase: 'dns' as const }, { phase: 'http' as const }),
+        (error, context) => {
+          const c = classifyError(error, context);
+          expect(isValid(c)).toBe(true);
+          expect(c.message.length).toBeGreaterThan(0);
+          expect(c.message.length).toBeLessThanOrEqual(200);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -77,12 +101,21 @@ describe('classification is total and valid', () => {
     const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), maxLength: 64 });
     fc.assert(
       fc.property(
-        fc.record({ sha256: hex, sha1: fc.option(hex), md5: fc.option(hex), truncated: fc.boolean(), contentType: fc.option(fc.string()) }),
+        fc.record({
+          sha256: hex,
+          sha1: fc.option(hex),
+          md5: fc.option(hex),
+          truncated: fc.boolean(),
+          contentType: fc.option(fc.string()),
+        }),
         fc.record({
           sha256: fc.option(hex, { nil: undefined }),
           sha1: fc.option(hex, { nil: undefined }),
           md5: fc.option(hex, { nil: undefined }),
-          contentType: fc.option(fc.oneof(fc.string(), fc.constantFrom('image/jpeg', 'video/mp4', 'audio/mpeg')), { nil: undefined }),
+          contentType: fc.option(
+            fc.oneof(fc.string(), fc.constantFrom('image/jpeg', 'video/mp4', 'audio/mpeg')),
+            { nil: undefined },
+          ),
         }),
         fc.boolean(),
         (body, expected, placeholder) => {
@@ -91,20 +124,40 @@ describe('classification is total and valid', () => {
       ),
     );
     fc.assert(
-      fc.property(fc.option(fc.webUrl()), fc.nat(50), fc.nat(50), fc.boolean(), (url, followed, max, placeholder) => {
-        const verdict = classifyRedirect({ target: url ? new URL(url) : null, followed, maxRedirects: max, isPlaceholderUrl: () => placeholder });
-        expect(verdict === 'follow' || isValid(verdict)).toBe(true);
-        if (verdict === 'follow') expect(followed).toBeLessThan(max);
-      }),
+      fc.property(
+        fc.option(fc.webUrl()),
+        fc.nat(50),
+        fc.nat(50),
+        fc.boolean(),
+        (url, followed, max, placeholder) => {
+          const verdict = classifyRedirect({
+            target: url ? new URL(url) : null,
+            followed,
+            maxRedirects: max,
+            isPlaceholderUrl: () => placeholder,
+          });
+          expect(verdict === 'follow' || isValid(verdict)).toBe(true);
+          if (verdict === 'follow') expect(followed).toBeLessThan(max);
+        },
+      ),
     );
   });
 });
 
 describe('classification: the documented mapping', () => {
   it.each([
-    [200, 'online', null], [299, 'online', null], [404, 'offline', 'http_404'], [410, 'offline', 'http_410'],
-    [451, 'offline', 'http_451'], [408, 'offline', 'timeout'], [429, 'error', 'rate_limited'], [400, 'offline', 'http_4xx'],
-    [403, 'offline', 'http_4xx'], [304, 'offline', 'http_4xx'], [500, 'offline', 'http_5xx'], [503, 'offline', 'http_5xx'],
+    [200, 'online', null],
+    [299, 'online', null],
+    [404, 'offline', 'http_404'],
+    [410, 'offline', 'http_410'],
+    [451, 'offline', 'http_451'],
+    [408, 'offline', 'timeout'],
+    [429, 'error', 'rate_limited'],
+    [400, 'offline', 'http_4xx'],
+    [403, 'offline', 'http_4xx'],
+    [304, 'offline', 'http_4xx'],
+    [500, 'offline', 'http_5xx'],
+    [503, 'offline', 'http_5xx'],
   ] as const)('status %i → %s/%s', (status, outcome, reason) => {
     expect(classifyStatus(status)).toEqual({ outcome, reason });
   });
@@ -134,7 +187,9 @@ describe('classification: the documented mapping', () => {
   });
 
   it('a wrapped cause is found', () => {
-    const wrapped = new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+    const wrapped = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
+    });
     expect(classifyError(wrapped).reason).toBe('connection_refused');
   });
 
@@ -162,11 +217,29 @@ const typeIn = (families: string[]): fc.Arbitrary<string> =>
 const mediaType = typeIn(['image', 'video', 'audio']);
 const pageType = fc.oneof(
   typeIn(['text']),
-  fc.constantFrom('application/xhtml+xml', 'application/json', 'application/xml', 'application/problem+json', 'application/javascript', 'application/rss+xml'),
+  fc.constantFrom(
+    'application/xhtml+xml',
+    'application/json',
+    'application/xml',
+    'application/problem+json',
+    'application/javascript',
+    'application/rss+xml',
+  ),
 );
 /** Types that must decide nothing: ambiguous binary, garbage, missing. */
 const undecidedType = fc.oneof(
-  fc.constantFrom('application/octet-stream', 'binary/octet-stream', 'application/x-unknown', 'application/zip', '', 'html', '/', 'text', null, undefined),
+  fc.constantFrom(
+    'application/octet-stream',
+    'binary/octet-stream',
+    'application/x-unknown',
+    'application/zip',
+    '',
+    'html',
+    '/',
+    'text',
+    null,
+    undefined,
+  ),
   fc.string({ maxLength: 40 }).filter((s) => !/^\s*(text|image|video|audio|application)\//i.test(s)),
 );
 const sameBody = { sha256: 'aa', sha1: null, md5: null };
@@ -175,7 +248,11 @@ describe('the soft-removal rule (expected.contentType)', () => {
   it('media first seen, a page now: always content_changed (unless a placeholder hash), cut or not', () => {
     fc.assert(
       fc.property(mediaType, pageType, fc.boolean(), fc.boolean(), (first, now, truncated, placeholder) => {
-        const verdict = classifyBody({ ...sameBody, truncated, contentType: now }, { sha256: 'aa', contentType: first }, () => placeholder);
+        const verdict = classifyBody(
+          { ...sameBody, truncated, contentType: now },
+          { sha256: 'aa', contentType: first },
+          () => placeholder,
+        );
         const expected = placeholder && !truncated ? 'placeholder' : 'content_changed';
         expect(verdict).toEqual({ outcome: 'offline', reason: expected });
       }),
@@ -193,7 +270,11 @@ describe('the soft-removal rule (expected.contentType)', () => {
         ),
         fc.boolean(),
         ([first, now], truncated) => {
-          const verdict = classifyBody({ ...sameBody, truncated, contentType: now }, { sha256: 'aa', ...(first == null ? {} : { contentType: first }) }, () => false);
+          const verdict = classifyBody(
+            { ...sameBody, truncated, contentType: now },
+            { sha256: 'aa', ...(first == null ? {} : { contentType: first }) },
+            () => false,
+          );
           expect(verdict).toEqual({ outcome: 'online', reason: null });
         },
       ),

@@ -82,7 +82,9 @@ describe('DNS through a real dnsmasq on loopback', () => {
   });
 
   it('if any address of a name is refused, the name is refused', async () => {
-    const narrow = createHttpProber(loopbackOptions([dns.server], { hostMap: {}, allowRanges: ['127.0.0.1/32'] }));
+    const narrow = createHttpProber(
+      loopbackOptions([dns.server], { hostMap: {}, allowRanges: ['127.0.0.1/32'] }),
+    );
     const before = web.connections;
     try {
       const result = await narrow.probe(`http://two.test:${web.port}/`, {});
@@ -105,7 +107,9 @@ describe('DNS through a real dnsmasq on loopback', () => {
   });
 
   it('the static host map wins over DNS', async () => {
-    const mapped = createHttpProber(loopbackOptions([dns.server], { hostMap: { 'missing.test': '127.0.0.1' } }));
+    const mapped = createHttpProber(
+      loopbackOptions([dns.server], { hostMap: { 'missing.test': '127.0.0.1' } }),
+    );
     try {
       expect((await mapped.probe(`http://missing.test:${web.port}/`, {})).outcome).toBe('online');
     } finally {
@@ -119,7 +123,9 @@ describe('DNS through a real dnsmasq on loopback', () => {
     await new Promise<void>((resolve) => deafServer.bind(0, '127.0.0.1', resolve));
     const { port } = deafServer.address();
     // The resolver's own timeout (connectTimeoutMs/4 per try, 2 tries) is far beyond the check's.
-    const slow = createHttpProber(loopbackOptions([`127.0.0.1:${port}`], { hostMap: {}, connectTimeoutMs: 20_000, checkTimeoutMs: 1000 }));
+    const slow = createHttpProber(
+      loopbackOptions([`127.0.0.1:${port}`], { hostMap: {}, connectTimeoutMs: 20_000, checkTimeoutMs: 1000 }),
+    );
     const started = Date.now();
     try {
       const result = await slow.probe(`http://www.site.test:${web.port}/`, {});

@@ -36,7 +36,9 @@ describe('hoster table', () => {
   });
 
   it('rejects a bad line with its number, and a missing name', () => {
-    expect(() => parseHosterTable('198.51.100.0/24,A\n198.51.100.0/33,B')).toThrow(/line 2: "198.51.100.0\/33" is not an address/);
+    expect(() => parseHosterTable('198.51.100.0/24,A\n198.51.100.0/33,B')).toThrow(
+      /line 2: "198.51.100.0\/33" is not an address/,
+    );
     expect(() => parseHosterTable('10.0.0.0/8')).toThrow(ConfigError);
     expect(() => parseHosterTable('10.0.0.0/8,  ')).toThrow(/line 1: no hoster name/);
   });

@@ -11,12 +11,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Outcome, type ProbeResult, type Reason } from '@tdm/core';
-import { makeBody, sha256Hex, startFixtureWeb, startSilentServer, type FixtureWeb, type SilentServer } from '@tdm/fixture-web';
-import { createHttpProber, DEFAULT_MAX_HEADER_BYTES, type HttpProber, type HttpProberOptions } from '@tdm/probe';
+import {
+  makeBody,
+  sha256Hex,
+  startFixtureWeb,
+  startSilentServer,
+  type FixtureWeb,
+  type SilentServer,
+} from '@tdm/fixture-web';
+import {
+  createHttpProber,
+  DEFAULT_MAX_HEADER_BYTES,
+  type HttpProber,
+  type HttpProberOptions,
+} from '@tdm/probe';
 import { closedPort } from './servers.js';
 
 const MiB = 1024 * 1024;
-const config = loadConfig({ env: {}, overrides: { connectTimeout: '2s', headersTimeout: '3s', checkTimeout: '8s' } });
+const config = loadConfig({
+  env: {},
+  overrides: { connectTimeout: '2s', headersTimeout: '3s', checkTimeout: '8s' },
+});
 /** Slack on every time bound: timers, a busy event loop, a loaded CI machine. */
 const SLACK_MS = 2500;
 
@@ -47,14 +62,17 @@ beforeAll(async () => {
   web.set('hostile.test', '/gzip-bomb', { kind: 'gzip-bomb', expandedBytes: 1024 * MiB });
   web.set('hostile.test', '/br-bomb', { kind: 'br-bomb', expandedBytes: 1024 * MiB });
   web.set('hostile.test', '/loop', { kind: 'redirect', location: '/loop' });
-  for (let hop = 0; hop < 50; hop++) web.set('hostile.test', `/chain/${hop}`, { kind: 'redirect', location: `/chain/${hop + 1}` });
+  for (let hop = 0; hop < 50; hop++)
+    web.set('hostile.test', `/chain/${hop}`, { kind: 'redirect', location: `/chain/${hop + 1}` });
   web.set('hostile.test', '/chain/50', { kind: 'body', body: NORMAL_BODY });
   web.set('hostile.test', '/headers', { kind: 'many-headers', count: 50_000 });
   web.set('hostile.test', '/200mb', { kind: 'sized', bytes: 200 * 1000 * 1000, contentType: 'video/mp4' });
   web.set('hostile.test', '/reset-mid-body', { kind: 'reset-mid-body', body: makeBody('reset', 1 * MiB) });
   web.set('hostile.test', '/stall', { kind: 'stall' });
   // The bombs are built when set; wait for them so their build is not in the measurement.
-  await Promise.all(['/gzip-bomb', '/br-bomb'].map((path) => prober.probe(`http://hostile.test:${web.port}${path}`, {})));
+  await Promise.all(
+    ['/gzip-bomb', '/br-bomb'].map((path) => prober.probe(`http://hostile.test:${web.port}${path}`, {})),
+  );
 });
 
 afterAll(async () => {
@@ -244,7 +262,9 @@ describe('a hostile internet, all at once on one prober', () => {
     const normal: Array<{ result: ProbeResult; ms: number }> = [];
     for (let i = 0; i < 12; i++) {
       const t0 = Date.now();
-      const result = await prober.probe(`http://normal.test:${web.port}/img.jpg`, { sha256: sha256Hex(NORMAL_BODY) });
+      const result = await prober.probe(`http://normal.test:${web.port}/img.jpg`, {
+        sha256: sha256Hex(NORMAL_BODY),
+      });
       normal.push({ result, ms: Date.now() - t0 });
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -259,7 +279,10 @@ describe('a hostile internet, all at once on one prober', () => {
         '',
         '| case | verdict | ms | stopped by |',
         '| --- | --- | ---: | --- |',
-        ...settled.map(({ c, result, ms }) => `| ${c.name} | ${result.outcome}${result.reason ? `/${result.reason}` : ''} | ${ms} | ${c.stoppedBy} |`),
+        ...settled.map(
+          ({ c, result, ms }) =>
+            `| ${c.name} | ${result.outcome}${result.reason ? `/${result.reason}` : ''} | ${ms} | ${c.stoppedBy} |`,
+        ),
         `| normal check (x${normal.length}, concurrent) | ${[...new Set(normal.map((n) => n.result.outcome))].join(',')} | max ${Math.max(...normal.map((n) => n.ms))} | |`,
         '',
         `all cases done in ${totalMs} ms; RSS before ${mb(before.rss)}, peak ${mb(peak.rss)} (+${mb(peak.rss - before.rss)}), after ${mb(after.rss)}; ` +
@@ -270,7 +293,11 @@ describe('a hostile internet, all at once on one prober', () => {
     );
 
     for (const { c, result, ms } of settled) {
-      expect({ name: c.name, outcome: result.outcome, reason: result.reason }).toEqual({ name: c.name, outcome: c.outcome, reason: c.reason });
+      expect({ name: c.name, outcome: result.outcome, reason: result.reason }).toEqual({
+        name: c.name,
+        outcome: c.outcome,
+        reason: c.reason,
+      });
       expect(ms, c.name).toBeLessThan(c.withinMs);
       c.check?.(result);
     }
@@ -285,7 +312,9 @@ describe('a hostile internet, all at once on one prober', () => {
     // The worker is healthy afterwards: the same prober, sequential checks, quick.
     for (let i = 0; i < 3; i++) {
       const t0 = Date.now();
-      const result = await prober.probe(`http://normal.test:${web.port}/img.jpg`, { sha256: sha256Hex(NORMAL_BODY) });
+      const result = await prober.probe(`http://normal.test:${web.port}/img.jpg`, {
+        sha256: sha256Hex(NORMAL_BODY),
+      });
       expect(result.outcome).toBe('online');
       expect(Date.now() - t0).toBeLessThan(1000);
     }

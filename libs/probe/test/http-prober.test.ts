@@ -187,7 +187,13 @@ const cases: Case[] = [
     outcome: 'offline',
     reason: 'content_changed',
   },
-  { name: 'placeholder body hash', url: () => site('/placeholder'), outcome: 'offline', reason: 'placeholder', status: 200 },
+  {
+    name: 'placeholder body hash',
+    url: () => site('/placeholder'),
+    outcome: 'offline',
+    reason: 'placeholder',
+    status: 200,
+  },
   {
     name: 'redirect to a placeholder image',
     url: () => site('/to-placeholder'),
@@ -202,13 +208,55 @@ const cases: Case[] = [
   { name: '404', url: () => site('/status/404'), outcome: 'offline', reason: 'http_404', status: 404 },
   { name: '410', url: () => site('/status/410'), outcome: 'offline', reason: 'http_410', status: 410 },
   { name: '451', url: () => site('/status/451'), outcome: 'offline', reason: 'http_451', status: 451 },
-  { name: '403 is http_4xx', url: () => site('/status/403'), outcome: 'offline', reason: 'http_4xx', status: 403 },
-  { name: '408 is timeout', url: () => site('/status/408'), outcome: 'offline', reason: 'timeout', status: 408 },
-  { name: '503 is http_5xx', url: () => site('/status/503'), outcome: 'offline', reason: 'http_5xx', status: 503 },
-  { name: '429 is error rate_limited', url: () => site('/status/429'), outcome: 'error', reason: 'rate_limited', status: 429 },
-  { name: '204 is online (empty body)', url: () => site('/status/204'), outcome: 'online', reason: null, status: 204 },
-  { name: '3xx without Location is http_4xx', url: () => site('/no-location'), outcome: 'offline', reason: 'http_4xx', status: 302 },
-  { name: 'redirect to another scheme is http_4xx', url: () => site('/mailto'), outcome: 'offline', reason: 'http_4xx', status: 302 },
+  {
+    name: '403 is http_4xx',
+    url: () => site('/status/403'),
+    outcome: 'offline',
+    reason: 'http_4xx',
+    status: 403,
+  },
+  {
+    name: '408 is timeout',
+    url: () => site('/status/408'),
+    outcome: 'offline',
+    reason: 'timeout',
+    status: 408,
+  },
+  {
+    name: '503 is http_5xx',
+    url: () => site('/status/503'),
+    outcome: 'offline',
+    reason: 'http_5xx',
+    status: 503,
+  },
+  {
+    name: '429 is error rate_limited',
+    url: () => site('/status/429'),
+    outcome: 'error',
+    reason: 'rate_limited',
+    status: 429,
+  },
+  {
+    name: '204 is online (empty body)',
+    url: () => site('/status/204'),
+    outcome: 'online',
+    reason: null,
+    status: 204,
+  },
+  {
+    name: '3xx without Location is http_4xx',
+    url: () => site('/no-location'),
+    outcome: 'offline',
+    reason: 'http_4xx',
+    status: 302,
+  },
+  {
+    name: 'redirect to another scheme is http_4xx',
+    url: () => site('/mailto'),
+    outcome: 'offline',
+    reason: 'http_4xx',
+    status: 302,
+  },
   {
     name: 'refused (closed port)',
     url: () => `http://site.test:${refusedPort}/`,
@@ -263,7 +311,13 @@ const cases: Case[] = [
     reason: null,
     check: (r) => expect(r.bytes).toBe(Buffer.byteLength(BODY)),
   },
-  { name: 'brotli body is hashed decoded', url: () => site('/br'), expected: { sha256: sha256(BODY) }, outcome: 'online', reason: null },
+  {
+    name: 'brotli body is hashed decoded',
+    url: () => site('/br'),
+    expected: { sha256: sha256(BODY) },
+    outcome: 'online',
+    reason: null,
+  },
   {
     name: 'redirect chain recorded hop by hop',
     url: () => site('/chain/1'),
@@ -309,7 +363,10 @@ const cases: Case[] = [
 describe('createHttpProber: outcomes against loopback servers', () => {
   it.each(cases)('$name', async (c) => {
     const result = await prober.probe(c.url(), c.expected ?? {});
-    expect({ outcome: result.outcome, reason: result.reason }).toEqual({ outcome: c.outcome, reason: c.reason });
+    expect({ outcome: result.outcome, reason: result.reason }).toEqual({
+      outcome: c.outcome,
+      reason: c.reason,
+    });
     if (c.status !== undefined) expect(result.httpStatus).toBe(c.status);
     if (result.reason !== null) expect([...OFFLINE_REASONS, ...ERROR_REASONS]).toContain(result.reason);
     c.check?.(result);
@@ -415,6 +472,9 @@ describe('connection reuse', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await closing.close();
     expect(await pending).toMatchObject({ outcome: 'error', reason: 'worker_shutdown' });
-    expect(await closing.probe(site('/ok'), {})).toMatchObject({ outcome: 'error', reason: 'worker_shutdown' });
+    expect(await closing.probe(site('/ok'), {})).toMatchObject({
+      outcome: 'error',
+      reason: 'worker_shutdown',
+    });
   });
 });

@@ -86,9 +86,12 @@ describe('createNetworkPolicy (default: public unicast only)', () => {
     expect(wider.allows('8.8.8.8')).toBe(true);
   });
 
-  it.each(['10.0.0.0/33', 'foo', '1.2.3.4/x', '::1/129', '10.0.0.0/'])('rejects the malformed range %s', (range) => {
-    expect(() => createNetworkPolicy([range])).toThrow(ConfigError);
-  });
+  it.each(['10.0.0.0/33', 'foo', '1.2.3.4/x', '::1/129', '10.0.0.0/'])(
+    'rejects the malformed range %s',
+    (range) => {
+      expect(() => createNetworkPolicy([range])).toThrow(ConfigError);
+    },
+  );
 });
 
 describe('the policy on real connections (loopback, default policy): nothing is sent', () => {
@@ -104,7 +107,10 @@ describe('the policy on real connections (loopback, default policy): nothing is 
       v6 = null; // no ::1 on this machine
     }
     prober = createHttpProber(
-      loopbackOptions([`127.0.0.1:${await closedPort()}`], { allowRanges: [], hostMap: { 'mapped.test': '127.0.0.1' } }),
+      loopbackOptions([`127.0.0.1:${await closedPort()}`], {
+        allowRanges: [],
+        hostMap: { 'mapped.test': '127.0.0.1' },
+      }),
     );
   });
   afterAll(async () => {
@@ -143,7 +149,11 @@ describe('the policy on real connections (loopback, default policy): nothing is 
   it('every spelling of 127.0.0.1 is error/blocked and the server saw zero connections', async () => {
     for (const url of forms(v4.port)) {
       const result = await prober.probe(url, {});
-      expect({ url, outcome: result.outcome, reason: result.reason }).toEqual({ url, outcome: 'error', reason: 'blocked' });
+      expect({ url, outcome: result.outcome, reason: result.reason }).toEqual({
+        url,
+        outcome: 'error',
+        reason: 'blocked',
+      });
       expect(result.httpStatus).toBeNull();
     }
     expect(v4.connections).toBe(0);
@@ -154,7 +164,11 @@ describe('the policy on real connections (loopback, default policy): nothing is 
     const port = v6?.port ?? v4.port;
     for (const host of ['[::1]', '[0:0:0:0:0:0:0:1]', '[0000::0001]', '[::0:1]']) {
       const result = await prober.probe(`http://${host}:${port}/`, {});
-      expect({ host, outcome: result.outcome, reason: result.reason }).toEqual({ host, outcome: 'error', reason: 'blocked' });
+      expect({ host, outcome: result.outcome, reason: result.reason }).toEqual({
+        host,
+        outcome: 'error',
+        reason: 'blocked',
+      });
     }
     expect(v6?.connections ?? 0).toBe(0);
     expect(v4.connections).toBe(0);
@@ -169,11 +183,14 @@ describe('the policy on every redirect hop', () => {
   beforeAll(async () => {
     second = await startHttp((_req, res) => res.end('must never be served'), '127.0.0.2');
     first = await startHttp((req, res) => {
-      const target = req.url === '/by-name' ? `http://other.test:${second.port}/` : `http://127.0.0.2:${second.port}/`;
+      const target =
+        req.url === '/by-name' ? `http://other.test:${second.port}/` : `http://127.0.0.2:${second.port}/`;
       res.writeHead(302, { location: target });
       res.end();
     });
-    prober = createHttpProber(loopbackOptions([`127.0.0.1:${await closedPort()}`], { allowRanges: ['127.0.0.1/32'] }));
+    prober = createHttpProber(
+      loopbackOptions([`127.0.0.1:${await closedPort()}`], { allowRanges: ['127.0.0.1/32'] }),
+    );
   });
   afterAll(async () => {
     await prober.close();
@@ -185,7 +202,9 @@ describe('the policy on every redirect hop', () => {
     for (const path of ['/by-address', '/by-name']) {
       const result = await prober.probe(`http://site.test:${first.port}${path}`, {});
       expect(result).toMatchObject({ outcome: 'error', reason: 'blocked', ip: '127.0.0.2' });
-      expect(result.redirects).toEqual([{ url: `http://site.test:${first.port}${path}`, status: 302, ip: '127.0.0.1' }]);
+      expect(result.redirects).toEqual([
+        { url: `http://site.test:${first.port}${path}`, status: 302, ip: '127.0.0.1' },
+      ]);
     }
     expect(first.requests).toBe(2);
     expect(second.connections).toBe(0);
@@ -195,11 +214,17 @@ describe('the policy on every redirect hop', () => {
 describe('option checks', () => {
   const guard = ['127.0.0.1:9'];
   it('a host map value that is not an address is a ConfigError', () => {
-    expect(() => createHttpProber(loopbackOptions(guard, { hostMap: { 'a.test': 'b.test' } }))).toThrow(ConfigError);
+    expect(() => createHttpProber(loopbackOptions(guard, { hostMap: { 'a.test': 'b.test' } }))).toThrow(
+      ConfigError,
+    );
   });
   it('a bad placeholder pattern or hash is a ConfigError', () => {
-    expect(() => createHttpProber(loopbackOptions(guard, { placeholderUrlPatterns: ['(unclosed'] }))).toThrow(ConfigError);
-    expect(() => createHttpProber(loopbackOptions(guard, { placeholderSha256: ['abc'] }))).toThrow(ConfigError);
+    expect(() => createHttpProber(loopbackOptions(guard, { placeholderUrlPatterns: ['(unclosed'] }))).toThrow(
+      ConfigError,
+    );
+    expect(() => createHttpProber(loopbackOptions(guard, { placeholderSha256: ['abc'] }))).toThrow(
+      ConfigError,
+    );
   });
   it('a bad DNS server is a ConfigError', () => {
     expect(() => createHttpProber(loopbackOptions(['not a server:x']))).toThrow(ConfigError);

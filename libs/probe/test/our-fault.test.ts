@@ -6,7 +6,13 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCheck, newItemStatus, type ExpectedHashes, type ProbeResult, type Reason } from '@tdm/core';
-import { makeBody, startFixtureWeb, startSilentServer, type FixtureWeb, type SilentServer } from '@tdm/fixture-web';
+import {
+  makeBody,
+  startFixtureWeb,
+  startSilentServer,
+  type FixtureWeb,
+  type SilentServer,
+} from '@tdm/fixture-web';
 import { createHttpProber, type HttpProber } from '@tdm/probe';
 import { loopbackOptions } from './prober-options.js';
 import { closedPort } from './servers.js';
@@ -91,7 +97,10 @@ const cases: FaultCase[] = [
   {
     name: 'resolver unreachable: our DNS server never answers (check times out in DNS)',
     run: () =>
-      make({ hostMap: {}, connectTimeoutMs: 20_000, checkTimeoutMs: 800 }, `127.0.0.1:${deafDnsPort}`).probe(`http://site.test:${web.port}/img.jpg`, {}),
+      make({ hostMap: {}, connectTimeoutMs: 20_000, checkTimeoutMs: 800 }, `127.0.0.1:${deafDnsPort}`).probe(
+        `http://site.test:${web.port}/img.jpg`,
+        {},
+      ),
     reason: 'resolver_unavailable',
     cause: /timed out waiting for DNS/,
   },
@@ -124,7 +133,10 @@ const cases: FaultCase[] = [
 describe('our side failures are error, with a cause, and never count', () => {
   it.each(cases)('$name', async (c) => {
     const result = await c.run();
-    expect({ outcome: result.outcome, reason: result.reason }).toEqual({ outcome: 'error', reason: c.reason });
+    expect({ outcome: result.outcome, reason: result.reason }).toEqual({
+      outcome: 'error',
+      reason: c.reason,
+    });
     expect(result.error ?? '').toMatch(c.cause);
     // No answer was seen for these (a bug after the answer keeps its status; 429 is one).
     if (c.reason !== 'rate_limited' && c.reason !== 'internal') expect(result.httpStatus).toBeNull();
@@ -132,18 +144,37 @@ describe('our side failures are error, with a cause, and never count', () => {
 
   it('the state machine: an online item stays online with no offline run through any number of them', async () => {
     const policy = { confirmDefinitive: 2, confirmTransient: 4, confirmTransientMinSpanMs: 0 };
-    let status = applyCheck(newItemStatus(), { scheduledAt: new Date(1000), startedAt: new Date(1000), outcome: 'online', reason: null }, policy).status;
+    let status = applyCheck(
+      newItemStatus(),
+      { scheduledAt: new Date(1000), startedAt: new Date(1000), outcome: 'online', reason: null },
+      policy,
+    ).status;
     let t = 2000;
     for (let round = 0; round < 3; round++) {
       for (const c of cases) {
         const result = await c.run();
         t += 1000;
-        const next = applyCheck(status, { scheduledAt: new Date(t), startedAt: new Date(t), outcome: result.outcome, reason: result.reason }, policy);
+        const next = applyCheck(
+          status,
+          {
+            scheduledAt: new Date(t),
+            startedAt: new Date(t),
+            outcome: result.outcome,
+            reason: result.reason,
+          },
+          policy,
+        );
         expect(next.applied).toBe(true);
         expect(next.transitions).toEqual([]);
         status = next.status;
       }
     }
-    expect(status).toMatchObject({ state: 'online', runLength: 0, runStartedAt: null, offlineAt: null, checks: 1 + 3 * cases.length });
+    expect(status).toMatchObject({
+      state: 'online',
+      runLength: 0,
+      runStartedAt: null,
+      offlineAt: null,
+      checks: 1 + 3 * cases.length,
+    });
   });
 });

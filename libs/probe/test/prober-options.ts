@@ -5,7 +5,10 @@ import type { HttpProberOptions } from '@tdm/probe';
  * `dnsServers` must point at a loopback port (a dnsmasq, or a closed port as a guard) so
  * that no made-up name ever reaches the machine's own resolver.
  */
-export function loopbackOptions(dnsServers: string[], overrides: Partial<HttpProberOptions> = {}): HttpProberOptions {
+export function loopbackOptions(
+  dnsServers: string[],
+  overrides: Partial<HttpProberOptions> = {},
+): HttpProberOptions {
   return {
     connectTimeoutMs: 2000,
     headersTimeoutMs: 1500,

@@ -25,10 +25,22 @@ let prober: HttpProber;
 beforeAll(async () => {
   dns = await startDnsmasq({ hosts: { 'rebind.test': ['127.0.0.1'], 'toctou.test': ['127.0.0.1'] } });
   web = await startFixtureWeb({ addresses: ['127.0.0.1', '127.0.0.2'] });
-  web.set('rebind.test', '/img.jpg', { kind: 'body', body: Buffer.from('the image'), contentType: 'image/jpeg' });
-  web.set('redirector.test', '/to-dot-2', { kind: 'redirect', location: `http://127.0.0.2:${web.port}/img.jpg` });
-  web.set('redirector.test', '/to-name', { kind: 'redirect', location: `http://rebind.test:${web.port}/img.jpg` });
-  prober = createHttpProber(loopbackOptions([dns.server], { hostMap: { 'redirector.test': '127.0.0.1' }, allowRanges: ALLOWED }));
+  web.set('rebind.test', '/img.jpg', {
+    kind: 'body',
+    body: Buffer.from('the image'),
+    contentType: 'image/jpeg',
+  });
+  web.set('redirector.test', '/to-dot-2', {
+    kind: 'redirect',
+    location: `http://127.0.0.2:${web.port}/img.jpg`,
+  });
+  web.set('redirector.test', '/to-name', {
+    kind: 'redirect',
+    location: `http://rebind.test:${web.port}/img.jpg`,
+  });
+  prober = createHttpProber(
+    loopbackOptions([dns.server], { hostMap: { 'redirector.test': '127.0.0.1' }, allowRanges: ALLOWED }),
+  );
 });
 
 afterAll(async () => {
@@ -68,7 +80,11 @@ describe('DNS rebinding, allow-list 127.0.0.1/32', () => {
   it('a redirect to another loopback address, as a literal or through the moved name, is refused before any packet', async () => {
     for (const path of ['/to-dot-2', '/to-name']) {
       const result = await prober.probe(`http://redirector.test:${web.port}${path}`, {});
-      expect({ path, outcome: result.outcome, reason: result.reason }).toEqual({ path, outcome: 'error', reason: 'blocked' });
+      expect({ path, outcome: result.outcome, reason: result.reason }).toEqual({
+        path,
+        outcome: 'error',
+        reason: 'blocked',
+      });
       expect(result.redirects).toHaveLength(1);
     }
     expect(web.connections('127.0.0.2')).toBe(0);
@@ -77,7 +93,13 @@ describe('DNS rebinding, allow-list 127.0.0.1/32', () => {
   it('an answer that changes between the look-up and the connect is refused by the connector lookup', async () => {
     const policy = createNetworkPolicy(ALLOWED);
     // cacheMs 0: the connector asks DNS again, as it would after the cache expired.
-    const resolver = createCheckResolver({ dnsServers: [dns.server], hostMap: {}, policy, queryTimeoutMs: 1000, cacheMs: 0 });
+    const resolver = createCheckResolver({
+      dnsServers: [dns.server],
+      hostMap: {},
+      policy,
+      queryTimeoutMs: 1000,
+      cacheMs: 0,
+    });
     const connector = createPolicyConnector({ connectTimeoutMs: 2000, lookup: resolver.lookup, policy });
 
     // The prober's per-hop look-up: allowed.
@@ -86,10 +108,13 @@ describe('DNS rebinding, allow-list 127.0.0.1/32', () => {
     await dns.setHosts({ 'rebind.test': ['127.0.0.2'], 'toctou.test': ['127.0.0.2'] });
     const before = web.connections('127.0.0.2');
     const error = await new Promise<unknown>((resolve) => {
-      connector({ hostname: 'toctou.test', host: 'toctou.test', protocol: 'http:', port: String(web.port) } as never, (err, socket) => {
-        (socket as Socket | null)?.destroy();
-        resolve(err);
-      });
+      connector(
+        { hostname: 'toctou.test', host: 'toctou.test', protocol: 'http:', port: String(web.port) } as never,
+        (err, socket) => {
+          (socket as Socket | null)?.destroy();
+          resolve(err);
+        },
+      );
     });
     expect(error).toBeInstanceOf(BlockedAddressError);
     expect((error as BlockedAddressError).address).toBe('127.0.0.2');
@@ -105,10 +130,13 @@ describe('DNS rebinding, allow-list 127.0.0.1/32', () => {
     const connector = createPolicyConnector({ connectTimeoutMs: 2000, lookup: lying, policy });
     const requestsBefore = web.requests();
     const error = await new Promise<unknown>((resolve) => {
-      connector({ hostname: 'liar.test', host: 'liar.test', protocol: 'http:', port: String(web.port) } as never, (err, socket) => {
-        (socket as Socket | null)?.destroy();
-        resolve(err);
-      });
+      connector(
+        { hostname: 'liar.test', host: 'liar.test', protocol: 'http:', port: String(web.port) } as never,
+        (err, socket) => {
+          (socket as Socket | null)?.destroy();
+          resolve(err);
+        },
+      );
     });
     expect(error).toBeInstanceOf(BlockedAddressError);
     // The TCP handshake happened (that is what the peer check looks at), but no request was sent.

@@ -56,7 +56,12 @@ export function startHttp(handler: RequestListener, host = '127.0.0.1'): Promise
 }
 
 /** An HTTPS server with the given PEM key and certificate. */
-export function startHttps(key: string, cert: string, handler: RequestListener, host = '127.0.0.1'): Promise<TestServer> {
+export function startHttps(
+  key: string,
+  cert: string,
+  handler: RequestListener,
+  host = '127.0.0.1',
+): Promise<TestServer> {
   return track(createHttpsServer({ key, cert }, handler), host);
 }
 

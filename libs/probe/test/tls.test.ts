@@ -15,13 +15,33 @@ let guardDns: string[];
 beforeAll(async () => {
   // A self-signed certificate for tls.test and 127.0.0.1, made by the openssl CLI.
   dir = mkdtempSync(path.join(tmpdir(), 'tdm-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '2',
-    '-subj', '/CN=tls.test', '-addext', 'subjectAltName=DNS:tls.test,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=tls.test',
+      '-addext',
+      'subjectAltName=DNS:tls.test,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-  server = await startHttps(readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert, (_req, res) => res.end('secret'));
+  server = await startHttps(readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert, (_req, res) =>
+    res.end('secret'),
+  );
   guardDns = [`127.0.0.1:${await closedPort()}`];
 });
 

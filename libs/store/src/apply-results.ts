@@ -46,7 +46,9 @@ interface TransitionInsert {
  */
 function mediaTypeEssence(value: string | null): string | null {
   const essence = (value ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(essence) && essence.length <= 127 ? essence : null;
+  return /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(essence) && essence.length <= 127
+    ? essence
+    : null;
 }
 
 /** A result the store can place: a real item id and parseable times (anything else is skipped, applied=false). */
@@ -118,7 +120,8 @@ export async function applyResults(
           ? new Date(scheduledAt.getTime() + options.confirmRecheckDelayMs)
           : null,
       firstContentType:
-        previous?.firstContentType ?? (result.outcome === 'online' ? mediaTypeEssence(result.contentType) : null),
+        previous?.firstContentType ??
+        (result.outcome === 'online' ? mediaTypeEssence(result.contentType) : null),
     });
     for (const t of outcome.transitions) {
       transitions.push({

@@ -46,9 +46,18 @@ interface DueRow {
 
 /** The job's fields: the item's (read, not locked) and its slot from `schedule` (locked). */
 const COLUMNS = [
-  ...['item_id', 'url', 'registrable_domain', 'mode', 'sha256', 'sha1', 'md5', 'first_content_type', 'state', 'anchor_at'].map(
-    (c) => `i.${c}`,
-  ),
+  ...[
+    'item_id',
+    'url',
+    'registrable_domain',
+    'mode',
+    'sha256',
+    'sha1',
+    'md5',
+    'first_content_type',
+    'state',
+    'anchor_at',
+  ].map((c) => `i.${c}`),
   's.next_check_at',
 ].join(', ');
 
@@ -178,7 +187,11 @@ export async function claimDueJobs(
     } else {
       const rows = await selectDuePaced(tx, now, limit, pacing);
       if (rows.length === 0) return [];
-      const nextFree = await lockPacing(tx, rows.map((row) => row.registrable_domain), now);
+      const nextFree = await lockPacing(
+        tx,
+        rows.map((row) => row.registrable_domain),
+        now,
+      );
       ({ kept: claimed, advanced } = book(rows, nextFree, now, pacing));
     }
     if (claimed.length === 0) return [];

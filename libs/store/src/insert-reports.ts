@@ -105,7 +105,12 @@ export async function insertReports(
         ORDER BY item_id FOR UPDATE`,
       [list.map((d) => d.url)],
     );
-    const rows = await tx.query<{ item_id: number | string; url: string; registrable_domain: string; inserted: boolean }>(
+    const rows = await tx.query<{
+      item_id: number | string;
+      url: string;
+      registrable_domain: string;
+      inserted: boolean;
+    }>(
       `INSERT INTO items AS i (url, original_url, host, registrable_domain, mode, sha256, sha1, md5,
                                reported_at, notice_sent_at)
        SELECT u.*

@@ -79,7 +79,10 @@ describe.each(BACKENDS)('applyResults on %s', (kind) => {
 
   it('names the hoster of the address an item was served from; a check without an address keeps it', async () => {
     const id = await newItem();
-    const hosters: Record<string, string> = { '198.51.100.7': 'Example Hosting', '203.0.113.9': 'Other Hoster' };
+    const hosters: Record<string, string> = {
+      '198.51.100.7': 'Example Hosting',
+      '203.0.113.9': 'Other Hoster',
+    };
     const options = { ...APPLY, hosterOf: (ip: string) => hosters[ip] ?? null };
     await h.store.applyResults([result(id, at(MINUTE), 'online', { ip: '198.51.100.7' })], options);
     expect((await h.store.getItem(id))?.hoster).toBe('Example Hosting');

@@ -41,8 +41,12 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
     // 50 items on several hosts of one registrable domain, all due longest; then 50 items
     // on 10 other domains (5 each), due later. Without a per-domain cap the big domain
     // would fill the first 50 places of every batch.
-    const big = Array.from({ length: 50 }, (_, i) => report({ url: `http://${'abcde'[i % 5]}.${BIG}/p/${i}` }));
-    const others = Array.from({ length: 50 }, (_, i) => report({ url: `http://www.other${i % 10}.test/q/${i}` }));
+    const big = Array.from({ length: 50 }, (_, i) =>
+      report({ url: `http://${'abcde'[i % 5]}.${BIG}/p/${i}` }),
+    );
+    const others = Array.from({ length: 50 }, (_, i) =>
+      report({ url: `http://www.other${i % 10}.test/q/${i}` }),
+    );
     await h.store.insertReports([...big, ...others]);
     now = new Date(Date.now() + 60_000);
     await h.db.query(
@@ -81,7 +85,10 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
       [BIG, now.toISOString()],
     );
     expect(Number(due[0]!.n)).toBe(40);
-    const pacing = await h.db.query<{ next_at: Date }>('SELECT next_at FROM domain_pacing WHERE registrable_domain = $1', [BIG]);
+    const pacing = await h.db.query<{ next_at: Date }>(
+      'SELECT next_at FROM domain_pacing WHERE registrable_domain = $1',
+      [BIG],
+    );
     expect(pacing[0]!.next_at.getTime()).toBe(now.getTime() + 10 * SPACING_MS);
   });
 
@@ -111,13 +118,19 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
     // Once the booked starts are past, the rows go.
     expect(await h.store.pruneDomainPacing(new Date(now.getTime() + 60_000))).toBe(11);
     const later = new Date(now.getTime() + 120_000);
-    const jobs = await h.store.claimDueJobs({ now: later, limit: 60, policy: paced() }, async () => undefined);
+    const jobs = await h.store.claimDueJobs(
+      { now: later, limit: 60, policy: paced() },
+      async () => undefined,
+    );
     const big = jobs.filter((j) => j.registrableDomain === BIG).map(notBefore);
     expect(Math.min(...big)).toBe(later.getTime());
   });
 
   it('leaves jobs without notBefore when no domainRate is given (compatibility)', async () => {
-    const jobs = await h.store.claimDueJobs({ now, limit: 100, policy: scheduling(3600_000) }, async () => undefined);
+    const jobs = await h.store.claimDueJobs(
+      { now, limit: 100, policy: scheduling(3600_000) },
+      async () => undefined,
+    );
     expect(jobs).toHaveLength(100);
     expect(jobs.every((j) => j.notBefore === undefined)).toBe(true);
   });
@@ -137,7 +150,8 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
     const jobIds = all.map((x) => x.job.jobId);
     expect(new Set(jobIds).size).toBe(jobIds.length);
     const byDomain = new Map<string, number[]>();
-    for (const { job } of all) byDomain.set(job.registrableDomain, [...(byDomain.get(job.registrableDomain) ?? []), notBefore(job)]);
+    for (const { job } of all)
+      byDomain.set(job.registrableDomain, [...(byDomain.get(job.registrableDomain) ?? []), notBefore(job)]);
     for (const [domain, starts] of byDomain) {
       for (const gap of gaps(starts)) expect(gap, domain).toBeGreaterThanOrEqual(SPACING_MS);
     }

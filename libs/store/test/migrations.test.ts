@@ -46,10 +46,14 @@ describe.each(BACKENDS)('migrations on %s', (kind) => {
 });
 
 describe('migration 5 (schedule table) on a database with items', () => {
-  it('moves every item\'s next_check_at into schedule, and claims keep working', async () => {
+  it("moves every item's next_check_at into schedule, and claims keep working", async () => {
     const db = await openPgliteDatabase(undefined);
     try {
-      await runMigrations(db, silentLogger, MIGRATIONS.filter((m) => m.version < 5));
+      await runMigrations(
+        db,
+        silentLogger,
+        MIGRATIONS.filter((m) => m.version < 5),
+      );
       await db.query(
         `INSERT INTO items (url, original_url, host, registrable_domain, mode, reported_at, next_check_at)
          VALUES ('http://a.test/1', 'http://a.test/1', 'a.test', 'a.test', 'http', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z'),

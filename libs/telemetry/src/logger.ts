@@ -21,7 +21,14 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['databaseUrl', 'config.databaseUrl', 'password', '*.password', 'authorization', '*.authorization'],
+        paths: [
+          'databaseUrl',
+          'config.databaseUrl',
+          'password',
+          '*.password',
+          'authorization',
+          '*.authorization',
+        ],
         censor: '[redacted]',
       },
     },

@@ -12,7 +12,10 @@ import { createTestDatabase } from '@tdm/test-helpers';
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 const run = promisify(execFile);
 
-async function tdm(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function tdm(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
       env: { ...process.env, TDM_LOG_LEVEL: 'warn', ...env },

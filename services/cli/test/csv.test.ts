@@ -17,7 +17,9 @@ function quote(field: string): string {
 
 describe('parseCsv', () => {
   it('reads quoted fields with commas, doubled quotes and line breaks, keeping start lines', async () => {
-    const records = await parse('url,labels\r\n"http://a/x,y","{""k"":""v""}"\n\nhttp://b,"two\nlines"\nlast,');
+    const records = await parse(
+      'url,labels\r\n"http://a/x,y","{""k"":""v""}"\n\nhttp://b,"two\nlines"\nlast,',
+    );
     expect(records).toEqual([
       { line: 1, fields: ['url', 'labels'] },
       { line: 2, fields: ['http://a/x,y', '{"k":"v"}'] },
@@ -33,7 +35,10 @@ describe('parseCsv', () => {
   it('round-trips any table, whatever the chunking', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.array(fc.string({ maxLength: 8 }), { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.array(fc.string({ maxLength: 8 }), { minLength: 2, maxLength: 2 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         fc.integer({ min: 1, max: 9 }),
         async (rows, chunkSize) => {
           const text = rows.map((row) => row.map(quote).join(',')).join('\n');

@@ -57,7 +57,10 @@ function internalFailure(job: CheckJob, error: unknown): ProbeResult {
 }
 
 /** Runs one check; returns its result, or ABORTED when the worker is shutting down. */
-export async function runCheck(job: CheckJob, options: RunCheckOptions): Promise<CheckResult | typeof ABORTED> {
+export async function runCheck(
+  job: CheckJob,
+  options: RunCheckOptions,
+): Promise<CheckResult | typeof ABORTED> {
   const { prober, politeness, signal } = options;
   let startedAt: Date | null = null;
   let startedMark = 0;

@@ -59,7 +59,12 @@ class JobCrawler implements Crawler {
       const { bus, config, mode } = this.#options;
       this.#consumer = bus.consumeJobs(
         mode,
-        { maxInFlight: config.globalConcurrency, ...(this.#options.pullExpiresMs !== undefined ? { pullExpiresMs: this.#options.pullExpiresMs } : {}) },
+        {
+          maxInFlight: config.globalConcurrency,
+          ...(this.#options.pullExpiresMs !== undefined
+            ? { pullExpiresMs: this.#options.pullExpiresMs }
+            : {}),
+        },
         (job, ctl) => this.#handle(job, ctl),
       );
       this.#log.info({ maxInFlight: config.globalConcurrency }, 'crawler started');
@@ -90,7 +95,9 @@ class JobCrawler implements Crawler {
         politeness,
         workerId,
         signal: ctl.signal,
-        ...(this.#options.maxNotBeforeWaitMs !== undefined ? { maxNotBeforeWaitMs: this.#options.maxNotBeforeWaitMs } : {}),
+        ...(this.#options.maxNotBeforeWaitMs !== undefined
+          ? { maxNotBeforeWaitMs: this.#options.maxNotBeforeWaitMs }
+          : {}),
       });
       if (result === ABORTED) {
         log.info('check aborted by shutdown; job handed back');
@@ -99,10 +106,13 @@ class JobCrawler implements Crawler {
       // Ack only after the result is stored in JetStream (its batch acked): if this throws, the job is nak'ed.
       await bus.publishResult(result);
       this.#record(result);
-      log.debug({ outcome: result.outcome, reason: result.reason, durationMs: result.durationMs }, 'check done');
+      log.debug(
+        { outcome: result.outcome, reason: result.reason, durationMs: result.durationMs },
+        'check done',
+      );
       return 'ack';
     } catch (error) {
-      log.warn({ err: error, deliveryCount: ctl.deliveryCount }, 'check failed; job nak\'ed for retry');
+      log.warn({ err: error, deliveryCount: ctl.deliveryCount }, "check failed; job nak'ed for retry");
       return 'nak';
     } finally {
       clearInterval(heartbeat);

@@ -93,7 +93,11 @@ function crawler(workerId: string, overrides: Partial<Parameters<typeof createCr
 }
 
 /** Reads every result on tdm.results for `ms` after `until` holds (or times out). */
-async function readResults(until: (results: CheckResult[]) => boolean, timeoutMs = 15_000, settleMs = 1500): Promise<CheckResult[]> {
+async function readResults(
+  until: (results: CheckResult[]) => boolean,
+  timeoutMs = 15_000,
+  settleMs = 1500,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const consumer = bus.consumeResults({ batchSize: 100, maxWaitMs: 1000 }, async (batch) => {
     results.push(...batch);
@@ -118,7 +122,13 @@ beforeAll(async () => {
   nats = await startNatsServer();
   config = loadConfig({
     env: {},
-    overrides: { allowRanges: '127.0.0.0/8', checkTimeout: '20s', headersTimeout: '20s', globalConcurrency: 8, jobAckWait: '30s' },
+    overrides: {
+      allowRanges: '127.0.0.0/8',
+      checkTimeout: '20s',
+      headersTimeout: '20s',
+      globalConcurrency: 8,
+      jobAckWait: '30s',
+    },
   });
   prober = createHttpProber(config);
 });
@@ -131,7 +141,12 @@ afterAll(async () => {
 beforeEach(async () => {
   target = await startTarget();
   // Fresh streams per test: a new server would do too, but deleting is quicker.
-  bus = await connectBus({ servers: [nats.url], name: 'crawler-test', jobAckWaitMs: 30_000, jobMaxDeliver: 5 });
+  bus = await connectBus({
+    servers: [nats.url],
+    name: 'crawler-test',
+    jobAckWaitMs: 30_000,
+    jobMaxDeliver: 5,
+  });
   metrics = createMetrics({ defaultMetrics: false });
 });
 
@@ -156,10 +171,26 @@ describe('crawler', () => {
     const results = await readResults((r) => r.length >= 3);
     expect(results).toHaveLength(3);
     const byJob = new Map(results.map((r) => [r.jobId, r]));
-    expect(byJob.get(online.jobId)).toMatchObject({ itemId: 1, outcome: 'online', reason: null, httpStatus: 200, workerId: 'w1', scheduledAt: online.scheduledAt });
+    expect(byJob.get(online.jobId)).toMatchObject({
+      itemId: 1,
+      outcome: 'online',
+      reason: null,
+      httpStatus: 200,
+      workerId: 'w1',
+      scheduledAt: online.scheduledAt,
+    });
     expect(byJob.get(online.jobId)?.sha256).toBe(sha256(BODY('/ok/1')));
-    expect(byJob.get(changed.jobId)).toMatchObject({ itemId: 2, outcome: 'offline', reason: 'content_changed' });
-    expect(byJob.get(gone.jobId)).toMatchObject({ itemId: 3, outcome: 'offline', reason: 'http_404', httpStatus: 404 });
+    expect(byJob.get(changed.jobId)).toMatchObject({
+      itemId: 2,
+      outcome: 'offline',
+      reason: 'content_changed',
+    });
+    expect(byJob.get(gone.jobId)).toMatchObject({
+      itemId: 3,
+      outcome: 'offline',
+      reason: 'http_404',
+      httpStatus: 404,
+    });
     for (const r of results) {
       // Started after its slot, and the duration is the probe's, not the queue's.
       expect(Date.parse(r.startedAt)).toBeGreaterThanOrEqual(Date.parse(r.scheduledAt));
@@ -209,7 +240,11 @@ describe('crawler', () => {
     const stalled = job('/stall-once', 7);
     await bus.publishJobs([stalled]);
     const first = crawler('w1');
-    await waitFor(() => target.hits.get('/stall-once') === 1, 10_000, 'the first crawler to reach the target');
+    await waitFor(
+      () => target.hits.get('/stall-once') === 1,
+      10_000,
+      'the first crawler to reach the target',
+    );
     const stopStarted = Date.now();
     await first.stop(300);
     expect(Date.now() - stopStarted).toBeLessThan(10_000);

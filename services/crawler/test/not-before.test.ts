@@ -89,7 +89,13 @@ describe('runCheck with notBefore', () => {
     const limiter = politeness();
     const far = job(new Date(Date.now() + 3_600_000));
     const t0 = Date.now();
-    const result = await runCheck(far, { prober, politeness: limiter, workerId: 'w', signal: new AbortController().signal, maxNotBeforeWaitMs: 200 });
+    const result = await runCheck(far, {
+      prober,
+      politeness: limiter,
+      workerId: 'w',
+      signal: new AbortController().signal,
+      maxNotBeforeWaitMs: 200,
+    });
     if (result === ABORTED) throw new Error('aborted');
     expect(Date.parse(result.startedAt) - t0).toBeGreaterThanOrEqual(190);
     expect(Date.parse(result.startedAt) - t0).toBeLessThan(5000);

@@ -126,7 +126,11 @@ export function createResultsConsumer(options: ResultsConsumerOptions): ResultsC
     start() {
       if (subscription) return;
       subscription = options.bus.consumeResults(
-        { batchSize: options.batchSize ?? 500, maxMessages: options.maxMessages ?? 50, maxWaitMs: options.maxWaitMs ?? 250 },
+        {
+          batchSize: options.batchSize ?? 500,
+          maxMessages: options.maxMessages ?? 50,
+          maxWaitMs: options.maxWaitMs ?? 250,
+        },
         async (results) => {
           await handle(results);
         },

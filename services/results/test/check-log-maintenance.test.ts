@@ -8,7 +8,10 @@ describe.each(BACKENDS)('check log maintenance on $name', (backend) => {
     const { store, cleanup } = await backend.open();
     try {
       const now = Date.now();
-      const report = validateReport({ url: 'http://img.example.com/a.jpg' }, { now: new Date(now - 50 * 86_400_000), source: 't' });
+      const report = validateReport(
+        { url: 'http://img.example.com/a.jpg' },
+        { now: new Date(now - 50 * 86_400_000), source: 't' },
+      );
       const [{ itemId }] = (await store.insertReports([report])) as [{ itemId: number }];
       const old = new Date(now - 40 * 86_400_000).toISOString();
       const recent = new Date(now - 3_600_000).toISOString();
@@ -17,7 +20,10 @@ describe.each(BACKENDS)('check log maintenance on $name', (backend) => {
         confirmRecheckDelayMs: 0,
         checkLog: true,
       };
-      await store.applyResults([checkResult(itemId, old, 'online'), checkResult(itemId, recent, 'online')], options);
+      await store.applyResults(
+        [checkResult(itemId, old, 'online'), checkResult(itemId, recent, 'online')],
+        options,
+      );
       expect((await store.listChecks(itemId)).length).toBe(2);
 
       const config = loadConfig({ env: {}, overrides: { checkLogRetention: '30d' } });

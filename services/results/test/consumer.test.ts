@@ -149,8 +149,12 @@ describe('createResultsConsumer with a real nats-server', () => {
     consumer = undefined;
   });
 
-  it('applies a crawler\'s batch message in store transactions of at most batchSize results', async () => {
-    const reports = Array.from({ length: 25 }, (_, i) => ({ url: `https://example.org/batch-${i}.jpg`, reportId: `batch-${i}`, source: 's' }));
+  it("applies a crawler's batch message in store transactions of at most batchSize results", async () => {
+    const reports = Array.from({ length: 25 }, (_, i) => ({
+      url: `https://example.org/batch-${i}.jpg`,
+      reportId: `batch-${i}`,
+      source: 's',
+    }));
     const itemIds = (await postReports(h.app, reports)).map((r) => r.itemId as number);
     const sizes: number[] = [];
     const recording = new Proxy(h.store, {
@@ -166,7 +170,9 @@ describe('createResultsConsumer with a real nats-server', () => {
       },
     });
     // Published at once: the bus puts all 25 in one message.
-    await Promise.all(itemIds.map((id) => bus.publishResult(checkResult(id, '2024-07-01T10:00:00Z', 'online'))));
+    await Promise.all(
+      itemIds.map((id) => bus.publishResult(checkResult(id, '2024-07-01T10:00:00Z', 'online'))),
+    );
     consumer = createResultsConsumer({
       bus,
       store: recording,

@@ -23,7 +23,13 @@ import { backoffMs, sleep } from './sleep.js';
 
 export type SchedulerConfig = Pick<
   Config,
-  'checkIntervalMs' | 'schedulePolicy' | 'offlineRecheckIntervalMs' | 'schedulerBatch' | 'schedulerTickMs' | 'maxPendingJobs' | 'domainRate'
+  | 'checkIntervalMs'
+  | 'schedulePolicy'
+  | 'offlineRecheckIntervalMs'
+  | 'schedulerBatch'
+  | 'schedulerTickMs'
+  | 'maxPendingJobs'
+  | 'domainRate'
 >;
 
 /** The longest pacing horizon: a crawler waits at most this (plus slack) for a job's notBefore. */
@@ -98,7 +104,12 @@ class LoopScheduler implements Scheduler {
     const signal = this.#stopping.signal;
     let failures = 0;
     logger.info(
-      { batch: config.schedulerBatch, tickMs: config.schedulerTickMs, domainRate: config.domainRate, pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs) },
+      {
+        batch: config.schedulerBatch,
+        tickMs: config.schedulerTickMs,
+        domainRate: config.domainRate,
+        pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs),
+      },
       'scheduler started',
     );
     while (!signal.aborted) {
@@ -124,7 +135,11 @@ class LoopScheduler implements Scheduler {
     await this.#prunePacing();
     const pending = await this.#pendingJobs.current();
     if (pending > config.maxPendingJobs) {
-      if (!this.#throttled) logger.warn({ pending, maxPendingJobs: config.maxPendingJobs }, 'backpressure: not claiming until crawlers catch up');
+      if (!this.#throttled)
+        logger.warn(
+          { pending, maxPendingJobs: config.maxPendingJobs },
+          'backpressure: not claiming until crawlers catch up',
+        );
       this.#throttled = true;
       return 0;
     }

@@ -16,12 +16,24 @@ const logger = createLogger({ service: 'scheduler-test', level: 'silent' });
 function config(overrides: LoadConfigOptions['overrides']): Config {
   // All test items share one registrable domain: a high rate keeps pacing out of the way
   // except in the test about pacing.
-  return loadConfig({ env: {}, overrides: { checkInterval: '1s', schedulerTick: '50ms', schedulerBatch: 100, domainRate: 1000, ...overrides } });
+  return loadConfig({
+    env: {},
+    overrides: {
+      checkInterval: '1s',
+      schedulerTick: '50ms',
+      schedulerBatch: 100,
+      domainRate: 1000,
+      ...overrides,
+    },
+  });
 }
 
 async function insertItems(count: number, reportedAt = new Date()): Promise<number[]> {
   const reports = Array.from({ length: count }, (_, i) =>
-    validateReport({ url: `http://site${i}.example.test/a/${i}`, reportId: `r${i}`, reportedAt: reportedAt.toISOString() }, { now: new Date(), source: 'test' }),
+    validateReport(
+      { url: `http://site${i}.example.test/a/${i}`, reportId: `r${i}`, reportedAt: reportedAt.toISOString() },
+      { now: new Date(), source: 'test' },
+    ),
   );
   return (await store.insertReports(reports)).map((r) => r.itemId);
 }
@@ -57,7 +69,13 @@ beforeEach(async () => {
     return opened;
   });
   nats = await startNatsServer();
-  bus = await connectBus({ servers: [nats.url], name: 'scheduler-test', jobAckWaitMs: 30_000, jobMaxDeliver: 5, requestTimeoutMs: 2000 });
+  bus = await connectBus({
+    servers: [nats.url],
+    name: 'scheduler-test',
+    jobAckWaitMs: 30_000,
+    jobMaxDeliver: 5,
+    requestTimeoutMs: 2000,
+  });
   store = await opening;
   metrics = createMetrics({ defaultMetrics: false });
 });
@@ -82,8 +100,12 @@ describe('scheduler', () => {
       // Never published before its slot.
       expect(Date.parse(job.publishedAt)).toBeGreaterThanOrEqual(Date.parse(job.scheduledAt));
     }
-    expect((await metrics.jobsPublished.get()).values.find((v) => v.labels.mode === 'http')?.value).toBeGreaterThanOrEqual(5);
-    expect((await metrics.claimDuration.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBeGreaterThan(0);
+    expect(
+      (await metrics.jobsPublished.get()).values.find((v) => v.labels.mode === 'http')?.value,
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      (await metrics.claimDuration.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value,
+    ).toBeGreaterThan(0);
   });
 
   it('follows a fixed 1 s grid over several ticks: slots exactly 1000 ms apart, on the anchor grid', async () => {
@@ -145,7 +167,10 @@ describe('scheduler', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(200);
     // 12 starts 200 ms apart: the domain's checks are spread over at least 2.2 s.
     expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(2200);
-    for (const job of jobs) expect(Date.parse(job.notBefore!) - Date.parse(job.publishedAt)).toBeLessThan(pacingHorizonMs(50) + 500);
+    for (const job of jobs)
+      expect(Date.parse(job.notBefore!) - Date.parse(job.publishedAt)).toBeLessThan(
+        pacingHorizonMs(50) + 500,
+      );
   });
 
   it('two schedulers at once publish each slot once', async () => {

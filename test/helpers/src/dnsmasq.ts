@@ -33,7 +33,8 @@ const MARKER_ZONE = 'generation.dnsmasq.test';
 
 function hostsText(hosts: Record<string, string[]>, generation: number): string {
   const lines = [`127.0.0.1 g${generation}.${MARKER_ZONE}`];
-  for (const [name, addresses] of Object.entries(hosts)) for (const address of addresses) lines.push(`${address} ${name}`);
+  for (const [name, addresses] of Object.entries(hosts))
+    for (const address of addresses) lines.push(`${address} ${name}`);
   return lines.join('\n') + '\n';
 }
 

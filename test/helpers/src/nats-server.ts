@@ -38,14 +38,23 @@ async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls the monitoring endpoint until JetStream reports healthy, or the process dies. */
-async function waitHealthy(child: ChildProcess, monitorPort: number, timeoutMs: number, stderr: () => string): Promise<void> {
+async function waitHealthy(
+  child: ChildProcess,
+  monitorPort: number,
+  timeoutMs: number,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`nats-server exited during start (code ${child.exitCode}, signal ${child.signalCode}): ${stderr()}`);
+      throw new Error(
+        `nats-server exited during start (code ${child.exitCode}, signal ${child.signalCode}): ${stderr()}`,
+      );
     }
     try {
-      const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`, {
+        signal: AbortSignal.timeout(1000),
+      });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {

@@ -68,7 +68,8 @@ export class BrowserLauncher {
 
   async #launch(): Promise<LaunchedBrowser> {
     // Checked first: Playwright leaves its temporary folders behind when the executable is missing.
-    if (!existsSync(this.#options.executablePath)) throw new Error(`Chromium not found at ${this.#options.executablePath}`);
+    if (!existsSync(this.#options.executablePath))
+      throw new Error(`Chromium not found at ${this.#options.executablePath}`);
     // Browser-wide proxy: a refusing one. Every context sets its own egress proxy; this
     // only catches traffic that would somehow not use it.
     const guard = await startRefusingProxy();
@@ -118,7 +119,8 @@ export class BrowserLauncher {
     const current = this.#current;
     if (current) {
       const launched = await current.catch(() => null);
-      if (launched && (browser === null || launched.browser === browser) && this.#current === current) this.#current = null;
+      if (launched && (browser === null || launched.browser === browser) && this.#current === current)
+        this.#current = null;
     }
     await browser?.close().catch(() => undefined);
   }

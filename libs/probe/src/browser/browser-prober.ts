@@ -61,7 +61,12 @@ function judgeReserveMs(checkTimeoutMs: number): number {
   return Math.min(1000, Math.floor(checkTimeoutMs * 0.15));
 }
 
-function emptyResult(url: string, outcome: ProbeResult['outcome'], reason: ProbeResult['reason'], error: string | null): ProbeResult {
+function emptyResult(
+  url: string,
+  outcome: ProbeResult['outcome'],
+  reason: ProbeResult['reason'],
+  error: string | null,
+): ProbeResult {
   return {
     outcome,
     reason,
@@ -99,17 +104,30 @@ class ChromiumProber implements BrowserProber {
       queryTimeoutMs: Math.min(5000, Math.max(50, Math.floor(options.connectTimeoutMs / 4))),
     });
     this.#placeholders = createPlaceholderRules(options.placeholderUrlPatterns, options.placeholderSha256);
-    this.#launcher = new BrowserLauncher({ executablePath: options.chromiumPath, launchTimeoutMs: this.#options.launchTimeoutMs });
+    this.#launcher = new BrowserLauncher({
+      executablePath: options.chromiumPath,
+      launchTimeoutMs: this.#options.launchTimeoutMs,
+    });
     this.#slots = new PageSlots(this.#options.maxPages);
   }
 
   stats(): BrowserProberStats {
-    return { launches: this.#launcher.launches, pagesOpen: this.#slots.used, peakPages: this.#slots.peak, guardTargets: this.#launcher.guardTargets };
+    return {
+      launches: this.#launcher.launches,
+      pagesOpen: this.#slots.used,
+      peakPages: this.#slots.peak,
+      guardTargets: this.#launcher.guardTargets,
+    };
   }
 
-  async probe(url: string, expected: ExpectedHashes, callOptions: ProbeCallOptions = {}): Promise<ProbeResult> {
+  async probe(
+    url: string,
+    expected: ExpectedHashes,
+    callOptions: ProbeCallOptions = {},
+  ): Promise<ProbeResult> {
     const caller = callOptions.signal;
-    if (this.#closed || caller?.aborted) return emptyResult(url, 'error', 'worker_shutdown', 'check not started: shutting down');
+    if (this.#closed || caller?.aborted)
+      return emptyResult(url, 'error', 'worker_shutdown', 'check not started: shutting down');
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -140,7 +158,9 @@ class ChromiumProber implements BrowserProber {
       Date.now() + timeoutMs - judgeReserveMs(timeoutMs),
     );
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
+        once: true,
+      });
     });
     aborted.catch(() => undefined);
     try {
@@ -150,7 +170,8 @@ class ChromiumProber implements BrowserProber {
       try {
         await Promise.race([running, aborted]);
       } catch (error) {
-        if (!(error instanceof CheckTimeoutError) || !check.hasDocument) return this.#failure(url, error, check);
+        if (!(error instanceof CheckTimeoutError) || !check.hasDocument)
+          return this.#failure(url, error, check);
         // Out of time after a 2xx document arrived: judge what was seen so far, briefly.
         limit = rejectAfter(JUDGE_GRACE_MS, error);
       }
@@ -174,17 +195,24 @@ class ChromiumProber implements BrowserProber {
 
   /** The check ended by abort, timeout or an error of ours (browser launch or crash). */
   #failure(url: string, error: unknown, check: PageCheck): ProbeResult {
-    if (error instanceof CheckAbortedError) return emptyResult(url, 'error', 'worker_shutdown', 'check aborted by the caller');
+    if (error instanceof CheckAbortedError)
+      return emptyResult(url, 'error', 'worker_shutdown', 'check aborted by the caller');
     if (error instanceof CheckTimeoutError) {
       // Still waiting for our own resolver says nothing about the target.
-      if (check.waitingForDns) return emptyResult(url, 'error', 'resolver_unavailable', 'check timed out waiting for DNS');
+      if (check.waitingForDns)
+        return emptyResult(url, 'error', 'resolver_unavailable', 'check timed out waiting for DNS');
       return emptyResult(url, 'offline', 'timeout', error.message);
     }
     const verdict = classifyError(error);
     // Anything else thrown here is the browser's or ours (a launch failure, a crash, a
     // closed context), never the target's: it must not count towards a removal.
     const name = error instanceof Error ? error.name : 'Error';
-    return emptyResult(url, 'error', verdict.outcome === 'error' ? verdict.reason : 'internal', `browser: ${name}: ${verdict.message}`);
+    return emptyResult(
+      url,
+      'error',
+      verdict.outcome === 'error' ? verdict.reason : 'internal',
+      `browser: ${name}: ${verdict.message}`,
+    );
   }
 
   #result(url: string, verdict: PageVerdict, observation: PageObservation): ProbeResult {

@@ -13,7 +13,13 @@
  * classifies with the HTTP prober's classifyError().
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BlockedAddressError } from '../errors.js';
@@ -100,7 +106,10 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-function forwardHeaders(raw: string[], extraDropped: ReadonlySet<string> = new Set()): Record<string, string | string[]> {
+function forwardHeaders(
+  raw: string[],
+  extraDropped: ReadonlySet<string> = new Set(),
+): Record<string, string | string[]> {
   const connectionTokens = new Set<string>();
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i]?.toLowerCase() === 'connection') {
@@ -138,19 +147,30 @@ class PolicyEgressProxy implements EgressProxy {
   readonly #urlFailures = new Map<string, unknown>();
   readonly #lookups = new Map<string, number>();
   readonly #secret = randomBytes(16).toString('hex');
-  readonly #stats: EgressStats = { clientConnections: 0, requests: 0, upstreamConnections: 0, refusedByPolicy: 0 };
+  readonly #stats: EgressStats = {
+    clientConnections: 0,
+    requests: 0,
+    upstreamConnections: 0,
+    refusedByPolicy: 0,
+  };
   #port = 0;
   #closed = false;
   readonly markerHeader = 'x-tdm-egress-refusal';
 
   constructor(options: EgressProxyOptions) {
     this.#options = options;
-    this.#server = createServer({ requestTimeout: 0, headersTimeout: options.headersTimeoutMs + 5000, maxHeaderSize: MAX_HEADER_BYTES });
+    this.#server = createServer({
+      requestTimeout: 0,
+      headersTimeout: options.headersTimeoutMs + 5000,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    });
     this.#server.on('connection', (socket: Socket) => {
       this.#stats.clientConnections++;
       this.#track(socket);
     });
-    this.#server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onConnect(req, socket, head));
+    this.#server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#onConnect(req, socket, head),
+    );
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
     // No upgrades on plain requests: Chromium tunnels WebSockets with CONNECT.
     this.#server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => socket.destroy());
@@ -295,7 +315,8 @@ class PolicyEgressProxy implements EgressProxy {
       },
       (error: unknown) => {
         this.#noteFailure(authority, error);
-        if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        if (!client.destroyed)
+          client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       },
     );
   }
@@ -303,7 +324,8 @@ class PolicyEgressProxy implements EgressProxy {
   #refuse(res: ServerResponse, url: string, authority: string | null, error: unknown): void {
     if (authority) this.#noteFailure(authority, error);
     this.#urlFailures.set(url, error);
-    if (this.#urlFailures.size > 1000) this.#urlFailures.delete(this.#urlFailures.keys().next().value as string);
+    if (this.#urlFailures.size > 1000)
+      this.#urlFailures.delete(this.#urlFailures.keys().next().value as string);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -336,7 +358,13 @@ class PolicyEgressProxy implements EgressProxy {
     );
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, target: URL, upstream: Socket, authority: string | null): void {
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: URL,
+    upstream: Socket,
+    authority: string | null,
+  ): void {
     if (res.destroyed) {
       upstream.destroy();
       return;
@@ -349,7 +377,10 @@ class PolicyEgressProxy implements EgressProxy {
       maxHeaderSize: MAX_HEADER_BYTES,
       createConnection: () => upstream,
     });
-    const headersTimer = setTimeout(() => outgoing.destroy(timeoutError('response headers')), this.#options.headersTimeoutMs);
+    const headersTimer = setTimeout(
+      () => outgoing.destroy(timeoutError('response headers')),
+      this.#options.headersTimeoutMs,
+    );
     outgoing.on('response', (incoming: IncomingMessage) => {
       clearTimeout(headersTimer);
       // Our marker never comes from a target.

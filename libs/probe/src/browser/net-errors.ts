@@ -74,7 +74,11 @@ export function classifyNetError(name: string): Classification {
   const exact = EXACT.get(bare);
   if (exact) return exact;
   // Certificate and handshake failures: certificates are verified normally.
-  if (bare.startsWith('ERR_CERT_') || bare.startsWith('ERR_SSL_') || bare === 'ERR_BAD_SSL_CLIENT_AUTH_CERT') {
+  if (
+    bare.startsWith('ERR_CERT_') ||
+    bare.startsWith('ERR_SSL_') ||
+    bare === 'ERR_BAD_SSL_CLIENT_AUTH_CERT'
+  ) {
     return offline('tls_error');
   }
   if (bare.startsWith('ERR_PROXY_') || bare.startsWith('ERR_TUNNEL_')) return failed('internal');

@@ -41,7 +41,8 @@ export type ResolvedBrowserOptions = BrowserProberOptions & {
 };
 
 function positiveInteger(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${name}: ${value} is not an integer in 1..${max}`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new ConfigError(`${name}: ${value} is not an integer in 1..${max}`);
 }
 
 /** Checks the options (ConfigError) and fills in the defaults. */
@@ -58,6 +59,7 @@ export function resolveBrowserOptions(options: BrowserProberOptions): ResolvedBr
   positiveInteger('maxPages', resolved.maxPages, 64);
   positiveInteger('maxMediaResponses', resolved.maxMediaResponses, 10_000);
   positiveInteger('launchTimeoutMs', resolved.launchTimeoutMs, 600_000);
-  if (!Number.isFinite(resolved.settleMs) || resolved.settleMs < 0) throw new ConfigError(`settleMs: ${resolved.settleMs} is not >= 0`);
+  if (!Number.isFinite(resolved.settleMs) || resolved.settleMs < 0)
+    throw new ConfigError(`settleMs: ${resolved.settleMs} is not >= 0`);
   return resolved;
 }

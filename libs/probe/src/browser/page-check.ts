@@ -31,7 +31,12 @@ const DISABLE_WEBRTC = `(() => {
 })();`;
 
 /** Net errors that mean "the proxy would not or could not connect": its own record says why. */
-const PROXY_SIDE_ERRORS = new Set(['ERR_TUNNEL_CONNECTION_FAILED', 'ERR_PROXY_CONNECTION_FAILED', 'ERR_EMPTY_RESPONSE', 'ERR_CONNECTION_CLOSED']);
+const PROXY_SIDE_ERRORS = new Set([
+  'ERR_TUNNEL_CONNECTION_FAILED',
+  'ERR_PROXY_CONNECTION_FAILED',
+  'ERR_EMPTY_RESPONSE',
+  'ERR_CONNECTION_CLOSED',
+]);
 
 const CONTEXT_CLOSE_MS = 5000;
 const POLL_MS = 50;
@@ -112,7 +117,10 @@ export class PageCheck {
       await Promise.race([sleep(Math.min(POLL_MS, this.#judgeBy - Date.now())), observer.matched]);
     }
     if (!observer.isMatched && this.#page && maxMediaResponses > 0) {
-      await Promise.race([observer.hashInlineSources().catch(() => undefined), sleep(this.#judgeBy - Date.now())]);
+      await Promise.race([
+        observer.hashInlineSources().catch(() => undefined),
+        sleep(this.#judgeBy - Date.now()),
+      ]);
     }
   }
 
@@ -125,7 +133,8 @@ export class PageCheck {
       const navigation = navigations[i];
       if (!navigation) continue;
       if (navigation.response) return navigation;
-      if (navigation.failure !== null && netErrorName(navigation.failure) !== 'ERR_ABORTED') return navigation;
+      if (navigation.failure !== null && netErrorName(navigation.failure) !== 'ERR_ABORTED')
+        return navigation;
     }
     return navigations[navigations.length - 1];
   }
@@ -160,7 +169,8 @@ export class PageCheck {
     const hops: RedirectHop[] = [];
     if (navigation) {
       const earlier: Request[] = [];
-      for (let r = navigation.request.redirectedFrom(); r && earlier.length < 64; r = r.redirectedFrom()) earlier.unshift(r);
+      for (let r = navigation.request.redirectedFrom(); r && earlier.length < 64; r = r.redirectedFrom())
+        earlier.unshift(r);
       for (const request of earlier) {
         const response = await request.response();
         hops.push({ url: request.url(), status: response?.status() ?? 0, ip: this.#ipOf(request.url()) });
@@ -172,11 +182,18 @@ export class PageCheck {
     if (response) {
       const url = response.url();
       const headers = response.headers();
-      document = { url, status: response.status(), contentType: headers['content-type'] ?? null, ip: this.#ipOf(url) };
+      document = {
+        url,
+        status: response.status(),
+        contentType: headers['content-type'] ?? null,
+        ip: this.#ipOf(url),
+      };
       if (this.#proxy?.isMarked(headers)) {
         const authority = authorityOf(url);
         document.proxyFailure =
-          this.#proxy.failureOfUrl(url) ?? (authority ? this.#proxy.record(authority)?.failure : undefined) ?? new Error('egress proxy refused');
+          this.#proxy.failureOfUrl(url) ??
+          (authority ? this.#proxy.record(authority)?.failure : undefined) ??
+          new Error('egress proxy refused');
       }
     } else {
       const url = navigation?.request.url() ?? this.#url;

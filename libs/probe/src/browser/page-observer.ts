@@ -39,7 +39,12 @@ export interface PageObserverOptions {
 const MEDIA_TYPES = new Set(['image', 'media']);
 
 /** Hashes a whole buffer: SHA-256 always, SHA-1 / MD5 when the report carries them. */
-export function hashBytes(url: string, kind: HashedBody['kind'], data: Uint8Array, expected: ExpectedHashes): HashedBody {
+export function hashBytes(
+  url: string,
+  kind: HashedBody['kind'],
+  data: Uint8Array,
+  expected: ExpectedHashes,
+): HashedBody {
   return {
     url,
     kind,
@@ -58,7 +63,10 @@ export function matchesExpected(body: HashedBody, expected: ExpectedHashes): boo
     [expected.md5, body.md5],
   ];
   const given = pairs.filter(([want]) => want !== undefined && want !== '');
-  return given.length > 0 && given.every(([want, got]) => got !== null && want?.toLowerCase() === got.toLowerCase());
+  return (
+    given.length > 0 &&
+    given.every(([want, got]) => got !== null && want?.toLowerCase() === got.toLowerCase())
+  );
 }
 
 export class PageObserver {
@@ -87,7 +95,9 @@ export class PageObserver {
     });
     page.on('request', (request) => this.#onRequest(request));
     page.on('requestfinished', (request) => this.#onSettled(request, null));
-    page.on('requestfailed', (request) => this.#onSettled(request, request.failure()?.errorText ?? 'net::ERR_FAILED'));
+    page.on('requestfailed', (request) =>
+      this.#onSettled(request, request.failure()?.errorText ?? 'net::ERR_FAILED'),
+    );
     page.on('response', (response) => this.#onResponse(response));
   }
 
@@ -107,7 +117,8 @@ export class PageObserver {
 
   /** Waits for the bodies being hashed (their own promise; bounded by the caller's deadline). */
   async drain(): Promise<void> {
-    for (let round = 0; round < 10 && this.#pending.size > 0; round++) await Promise.allSettled([...this.#pending]);
+    for (let round = 0; round < 10 && this.#pending.size > 0; round++)
+      await Promise.allSettled([...this.#pending]);
   }
 
   #isMainNavigation(request: Request): boolean {
@@ -222,7 +233,9 @@ export class PageObserver {
       return out;
     })()`;
     const found: unknown = await this.#page.evaluate(script);
-    const sources = Array.isArray(found) ? found.filter((s): s is string => typeof s === 'string').slice(0, max) : [];
+    const sources = Array.isArray(found)
+      ? found.filter((s): s is string => typeof s === 'string').slice(0, max)
+      : [];
     for (const source of new Set(sources)) {
       const data = decodeDataUrl(source);
       if (data === null) continue;

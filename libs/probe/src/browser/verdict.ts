@@ -75,7 +75,8 @@ function chainVerdict(hops: readonly RedirectHop[], endUrl: string, rules: Verdi
       isPlaceholderUrl: rules.placeholders.isPlaceholderUrl,
     });
     if (verdict !== 'follow') {
-      const note = verdict.reason === 'too_many_redirects' ? `more than ${rules.maxRedirects} redirects` : null;
+      const note =
+        verdict.reason === 'too_many_redirects' ? `more than ${rules.maxRedirects} redirects` : null;
       return { ...verdict, body: null, note };
     }
   }
@@ -84,9 +85,13 @@ function chainVerdict(hops: readonly RedirectHop[], endUrl: string, rules: Verdi
 
 function describe(observation: PageObservation): string {
   const media = observation.bodies.filter((body) => body.kind === 'media');
-  const parts = [`browser: ${media.length} media hashed (${media.reduce((sum, body) => sum + body.bytes, 0)} bytes)`];
-  if (observation.unverified > 0) parts.push(`${observation.unverified} not hashed (limits, partial or unreadable)`);
-  if (observation.refusedByPolicy > 0) parts.push(`${observation.refusedByPolicy} requests refused by the network policy`);
+  const parts = [
+    `browser: ${media.length} media hashed (${media.reduce((sum, body) => sum + body.bytes, 0)} bytes)`,
+  ];
+  if (observation.unverified > 0)
+    parts.push(`${observation.unverified} not hashed (limits, partial or unreadable)`);
+  if (observation.refusedByPolicy > 0)
+    parts.push(`${observation.refusedByPolicy} requests refused by the network policy`);
   return parts.join(', ');
 }
 
@@ -96,7 +101,8 @@ export function judgePage(observation: PageObservation, rules: VerdictRules): Pa
   const endUrl = document?.url ?? observation.failure?.url ?? '';
   const chain = chainVerdict(observation.hops, endUrl, rules);
   if (chain) return chain;
-  if (!document) return failureVerdict(observation.failure?.proxyFailure, observation.failure?.netError ?? null);
+  if (!document)
+    return failureVerdict(observation.failure?.proxyFailure, observation.failure?.netError ?? null);
   if (document.proxyFailure !== undefined) return failureVerdict(document.proxyFailure, null);
 
   const status = classifyStatus(document.status);
@@ -118,7 +124,13 @@ export function judgePage(observation: PageObservation, rules: VerdictRules): Pa
   if (observation.refusedByPolicy > 0) return { outcome: 'error', reason: 'blocked', body: null, note };
   // Like a cut body in the HTTP prober: what was not hashed cannot be compared, so no
   // `content_changed` that might be false.
-  if (observation.unverified > 0) return { outcome: 'online', reason: null, body: documentBody, note: `${note}; expected hash not verified` };
+  if (observation.unverified > 0)
+    return {
+      outcome: 'online',
+      reason: null,
+      body: documentBody,
+      note: `${note}; expected hash not verified`,
+    };
   const shown = observation.bodies.find((body) => body.kind === 'media') ?? documentBody;
   return { outcome: 'offline', reason: 'content_changed', body: shown, note };
 }

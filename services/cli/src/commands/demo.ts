@@ -36,12 +36,17 @@ function verdict(t: Tracked): { ok: boolean; note: string } {
   if (view === null) return { ok: false, note: 'not found' };
   if (t.page.expectedReason === null) {
     const ok = view.state === 'online';
-    return { ok, note: ok ? `online, ${view.transitions.length} transitions` : `expected online, is ${view.state}` };
+    return {
+      ok,
+      note: ok ? `online, ${view.transitions.length} transitions` : `expected online, is ${view.state}`,
+    };
   }
-  if (view.state !== 'offline' || view.offlineAt === null) return { ok: false, note: `not confirmed offline (${view.state})` };
+  if (view.state !== 'offline' || view.offlineAt === null)
+    return { ok: false, note: `not confirmed offline (${view.state})` };
   const changed = t.page.changedAt?.getTime() ?? NaN;
   const bracketed =
-    (view.lastOnlineAt === null || Date.parse(view.lastOnlineAt) <= changed) && changed <= Date.parse(view.offlineAt);
+    (view.lastOnlineAt === null || Date.parse(view.lastOnlineAt) <= changed) &&
+    changed <= Date.parse(view.offlineAt);
   const reasonOk = view.offlineReason === t.page.expectedReason;
   const notes = [bracketed ? 'lastOnline ≤ removal ≤ offlineAt' : 'timestamps do not bracket the removal'];
   if (!reasonOk) notes.push(`expected ${t.page.expectedReason}`);
@@ -145,7 +150,9 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
           const transitions = t.view?.transitions ?? [];
           for (const tr of transitions.slice(t.seenTransitions)) {
             const reason = tr.reason ? ` (${tr.reason})` : '';
-            write(`[${elapsed.toFixed(0).padStart(3)} s]   seen: ${t.page.host}${t.page.path} ${tr.from} → ${tr.to}${reason}, at ${clock(tr.at)}\n`);
+            write(
+              `[${elapsed.toFixed(0).padStart(3)} s]   seen: ${t.page.host}${t.page.path} ${tr.from} → ${tr.to}${reason}, at ${clock(tr.at)}\n`,
+            );
           }
           t.seenTransitions = transitions.length;
         }
@@ -194,11 +201,21 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
           .filter((t) => t.page.expectedReason === null)
           .map((t) => {
             const check = verdict(t);
-            return [t.url, t.page.story, t.view?.state ?? '—', String(t.view?.checks ?? 0), `${check.ok ? 'ok' : 'WRONG'}: ${check.note}`];
+            return [
+              t.url,
+              t.page.story,
+              t.view?.state ?? '—',
+              String(t.view?.checks ?? 0),
+              `${check.ok ? 'ok' : 'WRONG'}: ${check.note}`,
+            ];
           }),
       ),
     );
-    write(allGood ? '\nEvery verdict matches what really happened.\n' : '\nSome verdicts do not match (see WRONG above).\n');
+    write(
+      allGood
+        ? '\nEvery verdict matches what really happened.\n'
+        : '\nSome verdicts do not match (see WRONG above).\n',
+    );
     return allGood ? 0 : 1;
   },
 };

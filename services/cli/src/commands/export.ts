@@ -42,7 +42,11 @@ Options:
       const store = await openConfiguredStore(rt);
       // The same encoder as GET /v1/removals, so the file and the API agree byte for byte.
       const rowsCounted = countRows(store.removals({ since, until }), () => rows++)[Symbol.asyncIterator]();
-      for await (const chunk of encodeRemovals(format as RemovalFormat, await rowsCounted.next(), rowsCounted)) {
+      for await (const chunk of encodeRemovals(
+        format as RemovalFormat,
+        await rowsCounted.next(),
+        rowsCounted,
+      )) {
         if (!out.write(chunk)) await once(out, 'drain');
       }
     } finally {

@@ -33,12 +33,20 @@ function apiSink(baseUrl: string): Sink {
       headers: { 'content-type': 'application/x-ndjson' },
       body,
     });
-    if (!response.ok) throw new TdmError('TDM_ERR_IMPORT', `POST /v1/reports answered ${response.status}: ${await response.text()}`);
-    const answers = (await response.json()) as Array<{ created?: boolean; error?: { code: string; message: string } }>;
+    if (!response.ok)
+      throw new TdmError(
+        'TDM_ERR_IMPORT',
+        `POST /v1/reports answered ${response.status}: ${await response.text()}`,
+      );
+    const answers = (await response.json()) as Array<{
+      created?: boolean;
+      error?: { code: string; message: string };
+    }>;
     const outcome = { created: 0, duplicate: 0, rejected: [] as Rejected[] };
     answers.forEach((answer, index) => {
       const line = batch[index]?.line ?? 0;
-      if (answer.error) outcome.rejected.push({ line, code: answer.error.code, message: answer.error.message });
+      if (answer.error)
+        outcome.rejected.push({ line, code: answer.error.code, message: answer.error.message });
       else if (answer.created) outcome.created++;
       else outcome.duplicate++;
     });
@@ -79,7 +87,9 @@ Options:
     try {
       size = statSync(file).size;
     } catch (error) {
-      throw new TdmError('TDM_ERR_IMPORT', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+      throw new TdmError('TDM_ERR_IMPORT', `cannot read ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const source = (values['source'] as string | undefined) ?? 'import';
     const rt = createRuntime('import');
@@ -89,7 +99,9 @@ Options:
     } else {
       const store = await openConfiguredStore(rt);
       sink = async (batch) => {
-        const valid = batch.filter((row): row is { line: number; raw: unknown; report: NormalizedReport } => row.report !== null);
+        const valid = batch.filter(
+          (row): row is { line: number; raw: unknown; report: NormalizedReport } => row.report !== null,
+        );
         const answers = await store.insertReports(valid.map((row) => row.report));
         const created = answers.filter((answer) => answer.created).length;
         return { created, duplicate: answers.length - created, rejected: [] };
@@ -119,11 +131,16 @@ Options:
         }
         if (typeof values['api'] === 'string') {
           // The API validates; send the row as read (with the default source filled in).
-          const raw = typeof row.value === 'object' && row.value !== null ? { source, ...row.value } : row.value;
+          const raw =
+            typeof row.value === 'object' && row.value !== null ? { source, ...row.value } : row.value;
           batch.push({ line: row.line, raw, report: null });
         } else {
           try {
-            batch.push({ line: row.line, raw: row.value, report: validateReport(row.value, { now, source }) });
+            batch.push({
+              line: row.line,
+              raw: row.value,
+              report: validateReport(row.value, { now, source }),
+            });
           } catch (error) {
             if (!(error instanceof ValidationError)) throw error;
             rejected.push({ line: row.line, code: error.code, message: error.message });
@@ -147,7 +164,8 @@ Options:
     for (const reject of rejected.slice(0, SHOWN_REJECTS)) {
       stdout.write(`  line ${reject.line}: ${reject.code}: ${reject.message}\n`);
     }
-    if (rejected.length > SHOWN_REJECTS) stdout.write(`  … and ${rejected.length - SHOWN_REJECTS} more rejected rows\n`);
+    if (rejected.length > SHOWN_REJECTS)
+      stdout.write(`  … and ${rejected.length - SHOWN_REJECTS} more rejected rows\n`);
     return rejected.length > 0 ? 3 : 0;
   },
 };

@@ -17,7 +17,8 @@ import {
 function crawlerCount(value: string | boolean | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > 64) throw new UsageError(`--crawlers must be 1..64, got "${String(value)}"`);
+  if (!Number.isInteger(count) || count < 1 || count > 64)
+    throw new UsageError(`--crawlers must be 1..64, got "${String(value)}"`);
   return count;
 }
 
@@ -144,7 +145,9 @@ Options:
     const rt = createRuntime('crawler');
     const crawlers = crawlerCount(values['crawlers'], 1);
     if (mode === 'browser' && !chromiumAvailable(rt.config)) {
-      throw new UsageError(`--mode browser needs Chromium; ${rt.config.chromiumPath} does not exist (set TDM_CHROMIUM_PATH)`);
+      throw new UsageError(
+        `--mode browser needs Chromium; ${rt.config.chromiumPath} does not exist (set TDM_CHROMIUM_PATH)`,
+      );
     }
     return await serveUntilSignal(rt, async () => {
       const bus = await connectConfiguredBus(rt, 'tdm-crawler', false);

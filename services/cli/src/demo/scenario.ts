@@ -34,8 +34,22 @@ interface Step {
 
 const SIZE = 12_000;
 
-function page(host: string, path: string, story: string, expectedReason: string | null, changeAtSeconds: number | null): DemoPage {
-  return { host, path, story, expectedReason, changeAtSeconds, changedAt: null, sha256: sha256Hex(makeBody(`${host}${path}`, SIZE)) };
+function page(
+  host: string,
+  path: string,
+  story: string,
+  expectedReason: string | null,
+  changeAtSeconds: number | null,
+): DemoPage {
+  return {
+    host,
+    path,
+    story,
+    expectedReason,
+    changeAtSeconds,
+    changedAt: null,
+    sha256: sha256Hex(makeBody(`${host}${path}`, SIZE)),
+  };
 }
 
 export interface DemoScenario {
@@ -65,10 +79,26 @@ export function demoScenario(): DemoScenario {
   };
   const body = (p: DemoPage): Buffer => makeBody(`${p.host}${p.path}`, SIZE);
   const steps: Step[] = [
-    { atSeconds: 8, pages: [pages.gone404], apply: (web) => web.set(A, pages.gone404.path, { kind: 'status', status: 404 }) },
-    { atSeconds: 10, pages: [pages.flaky], apply: (web) => web.set(A, pages.flaky.path, { kind: 'status', status: 503 }) },
-    { atSeconds: 12, pages: [pages.restored], apply: (web) => web.set(A, pages.restored.path, { kind: 'status', status: 404 }) },
-    { atSeconds: 14, pages: [pages.gone410], apply: (web) => web.set(A, pages.gone410.path, { kind: 'status', status: 410 }) },
+    {
+      atSeconds: 8,
+      pages: [pages.gone404],
+      apply: (web) => web.set(A, pages.gone404.path, { kind: 'status', status: 404 }),
+    },
+    {
+      atSeconds: 10,
+      pages: [pages.flaky],
+      apply: (web) => web.set(A, pages.flaky.path, { kind: 'status', status: 503 }),
+    },
+    {
+      atSeconds: 12,
+      pages: [pages.restored],
+      apply: (web) => web.set(A, pages.restored.path, { kind: 'status', status: 404 }),
+    },
+    {
+      atSeconds: 14,
+      pages: [pages.gone410],
+      apply: (web) => web.set(A, pages.gone410.path, { kind: 'status', status: 410 }),
+    },
     {
       atSeconds: 18,
       pages: [pages.flaky, pages.hostGone1, pages.hostGone2],
@@ -77,32 +107,55 @@ export function demoScenario(): DemoScenario {
         await web.setHostDown(DEMO_HOSTS[C] as string, true);
       },
     },
-    { atSeconds: 20, pages: [pages.legal451], apply: (web) => web.set(B, pages.legal451.path, { kind: 'status', status: 451 }) },
+    {
+      atSeconds: 20,
+      pages: [pages.legal451],
+      apply: (web) => web.set(B, pages.legal451.path, { kind: 'status', status: 451 }),
+    },
     {
       atSeconds: 26,
       pages: [pages.changed],
       apply: (web) =>
-        web.set(B, pages.changed.path, { kind: 'body', body: makeBody('something else', SIZE), contentType: 'image/jpeg' }),
+        web.set(B, pages.changed.path, {
+          kind: 'body',
+          body: makeBody('something else', SIZE),
+          contentType: 'image/jpeg',
+        }),
     },
     {
       atSeconds: 30,
       pages: [pages.restored],
-      apply: (web) => web.set(A, pages.restored.path, { kind: 'body', body: body(pages.restored), contentType: 'image/jpeg' }),
+      apply: (web) =>
+        web.set(A, pages.restored.path, {
+          kind: 'body',
+          body: body(pages.restored),
+          contentType: 'image/jpeg',
+        }),
     },
     {
       atSeconds: 32,
       pages: [pages.placeholder],
-      apply: (web) => web.set(B, pages.placeholder.path, { kind: 'redirect', status: 302, location: `/removed.png` }),
+      apply: (web) =>
+        web.set(B, pages.placeholder.path, { kind: 'redirect', status: 302, location: `/removed.png` }),
     },
-    { atSeconds: 40, pages: [pages.late404], apply: (web) => web.set(A, pages.late404.path, { kind: 'status', status: 404 }) },
+    {
+      atSeconds: 40,
+      pages: [pages.late404],
+      apply: (web) => web.set(A, pages.late404.path, { kind: 'status', status: 404 }),
+    },
   ];
   const all = Object.values(pages);
   return {
     pages: all,
     steps,
     install(web) {
-      for (const p of all) web.set(p.host, p.path, { kind: 'body', body: body(p), contentType: 'image/jpeg' });
-      web.set(B, '/removed.png', { kind: 'body', body: makeBody('removed placeholder', 2_000), contentType: 'image/png' });
+      for (const p of all)
+        web.set(p.host, p.path, { kind: 'body', body: body(p), contentType: 'image/jpeg' });
+      web.set(B, '/removed.png', {
+        kind: 'body',
+        body: makeBody('removed placeholder', 2_000),
+        contentType: 'image/png',
+      });
     },
   };
 }

@@ -72,7 +72,11 @@ export async function* readReports(path: string, format: ReportsFormat): AsyncGe
     try {
       yield { line: record.line, value: csvRowToReport(header, record.fields) };
     } catch (error) {
-      yield { line: record.line, value: null, parseError: `labels: not a JSON object: ${(error as Error).message}` };
+      yield {
+        line: record.line,
+        value: null,
+        parseError: `labels: not a JSON object: ${(error as Error).message}`,
+      };
     }
   }
 }

@@ -49,7 +49,9 @@ export async function startEmbeddedNats(dataDir: string, logger: Logger): Promis
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (error) {
-    throw new TdmError('TDM_ERR_NATS', `cannot start nats-server: ${(error as Error).message}`, { cause: error });
+    throw new TdmError('TDM_ERR_NATS', `cannot start nats-server: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let exited = null as string | null;
   let stderrTail = '';
@@ -65,12 +67,17 @@ export async function startEmbeddedNats(dataDir: string, logger: Logger): Promis
   const deadline = Date.now() + 15_000;
   while (!(await accepts(port))) {
     if (exited !== null) {
-      const hint = exited.includes('ENOENT') ? ' (is nats-server installed? `apt-get install nats-server`)' : '';
+      const hint = exited.includes('ENOENT')
+        ? ' (is nats-server installed? `apt-get install nats-server`)'
+        : '';
       throw new TdmError('TDM_ERR_NATS', `nats-server ${exited}${hint}\n${stderrTail}`);
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new TdmError('TDM_ERR_NATS', `nats-server did not accept connections on 127.0.0.1:${port} within 15 s`);
+      throw new TdmError(
+        'TDM_ERR_NATS',
+        `nats-server did not accept connections on 127.0.0.1:${port} within 15 s`,
+      );
     }
     await sleep(50);
   }

@@ -45,7 +45,9 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
   let servers = rt.config.natsUrl;
   if (servers.length === 0) {
     if (!allowEmbedded) {
-      throw new Error('NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)');
+      throw new Error(
+        'NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)',
+      );
     }
     const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
     rt.lifecycle.add('nats-server', () => nats.stop());
@@ -72,7 +74,8 @@ export interface ResultsHandle {
 export async function startResultsService(rt: Runtime, store: Store, bus: Bus): Promise<ResultsHandle> {
   const logger = rt.logger.child({ service: 'results' });
   const hosters = loadHosterDirectory(rt.config.hosterFile);
-  if (hosters.size > 0) logger.info({ ranges: hosters.size, file: rt.config.hosterFile }, 'hoster table loaded');
+  if (hosters.size > 0)
+    logger.info({ ranges: hosters.size, file: rt.config.hosterFile }, 'hoster table loaded');
   const consumer = createResultsConsumer({
     bus,
     store,
@@ -126,9 +129,13 @@ export function chromiumAvailable(config: Config): boolean {
  * TDM_CONCURRENCY, because each page is a Chromium renderer, not a socket.
  */
 export function startCrawlerService(rt: Runtime, bus: Bus, index: number, mode: Mode = 'http'): void {
-  const workerId = rt.config.workerId || `${hostname()}-${process.pid}-${mode === 'http' ? '' : `${mode}-`}${index}`;
+  const workerId =
+    rt.config.workerId || `${hostname()}-${process.pid}-${mode === 'http' ? '' : `${mode}-`}${index}`;
   const config = mode === 'browser' ? { ...rt.config, globalConcurrency: rt.config.browserPages } : rt.config;
-  const prober = mode === 'browser' ? createBrowserProber({ ...rt.config, maxPages: rt.config.browserPages }) : createHttpProber(rt.config);
+  const prober =
+    mode === 'browser'
+      ? createBrowserProber({ ...rt.config, maxPages: rt.config.browserPages })
+      : createHttpProber(rt.config);
   const politeness = createPoliteness(config);
   const crawler = createCrawler({
     bus,
