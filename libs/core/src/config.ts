@@ -202,6 +202,15 @@ export const SETTINGS = {
     default: '',
     description: "DNS servers (`host:port`, comma-separated). Empty: the operating system's resolver.",
   },
+  dnsCacheMax: {
+    env: 'TDM_DNS_CACHE_MAX',
+    kind: 'duration',
+    default: '30s',
+    min: 0,
+    max: 3600_000,
+    description:
+      'Longest reuse of a DNS answer: each answer is kept for min(its record TTL, this); TTL 0 and failures are never cached, so a name deleted by its hoster is seen as soon as its TTL allows. `0`: no cache.',
+  },
   hostMap: {
     env: 'TDM_HOST_MAP',
     kind: 'map',
@@ -373,6 +382,7 @@ export interface Config {
   domainRate: number;
   domainConcurrency: number;
   dnsServers: string[];
+  dnsCacheMaxMs: number;
   hostMap: Record<string, string>;
   allowRanges: string[];
   userAgent: string;

@@ -21,7 +21,7 @@ import { isSoftRemoval, mediaTypeEssence } from './media-type.js';
 import { createNetworkPolicy } from './network-policy.js';
 import { checkProberOptions, DEFAULT_MAX_HEADER_BYTES, type HttpProberOptions } from './options.js';
 import { createPlaceholderRules, type PlaceholderRules } from './placeholder.js';
-import { createCheckResolver, type CheckResolver } from './resolver.js';
+import { createProberResolver, type CheckResolver } from './resolver.js';
 import { watchSocketAddresses } from './socket-address.js';
 
 export interface ProbeCallOptions {
@@ -96,12 +96,7 @@ class UndiciHttpProber implements HttpProber {
     checkProberOptions(options);
     this.#options = options;
     const policy = createNetworkPolicy(options.allowRanges);
-    this.#resolver = createCheckResolver({
-      dnsServers: options.dnsServers,
-      hostMap: options.hostMap,
-      policy,
-      queryTimeoutMs: Math.min(5000, Math.max(50, Math.floor(options.connectTimeoutMs / 4))),
-    });
+    this.#resolver = createProberResolver(options, policy);
     this.#placeholders = createPlaceholderRules(options.placeholderUrlPatterns, options.placeholderSha256);
     watchSocketAddresses();
     this.#agent = new Agent({

@@ -18,6 +18,11 @@ export interface HttpProberOptions {
   userAgent: string;
   /** DNS servers as `host:port` (IPv6 as `[addr]:port`). Empty: the system's configured DNS servers. */
   dnsServers: string[];
+  /**
+   * The longest time a DNS answer is reused: min(record TTL, this); TTL 0 and failures are not cached.
+   * @default 30000
+   */
+  dnsCacheMaxMs?: number;
   /** Static `host → IP address` pairs, consulted before DNS. */
   hostMap: Record<string, string>;
   /** CIDR ranges allowed in addition to public unicast. */
@@ -62,6 +67,7 @@ export function checkProberOptions(options: HttpProberOptions): void {
   positive('maxBodyBytes', options.maxBodyBytes);
   positive('maxRedirects', options.maxRedirects, true);
   if (!Number.isInteger(options.maxRedirects)) throw new ConfigError('maxRedirects: not an integer');
+  if (options.dnsCacheMaxMs !== undefined) positive('dnsCacheMaxMs', options.dnsCacheMaxMs, true);
   if (options.maxHeaderBytes !== undefined) {
     positive('maxHeaderBytes', options.maxHeaderBytes);
     if (!Number.isInteger(options.maxHeaderBytes)) throw new ConfigError('maxHeaderBytes: not an integer');

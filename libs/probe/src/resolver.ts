@@ -26,11 +26,18 @@ export interface CheckResolverOptions {
   /** Per-try timeout of one DNS query. */
   queryTimeoutMs: number;
   /**
-   * How long one answer is reused. Short on purpose: it only spares the connector a second
-   * query right after the prober's own per-hop lookup; a vanished name must be seen at once.
-   * @default 1000
+   * The longest time one answer is reused, whatever its TTL says. An answer is kept for
+   * min(its smallest record TTL, this); a TTL of 0 is not cached at all, and failures are
+   * never cached, so a name that vanishes is seen as soon as its TTL allows.
+   * @default 30000
    */
-  cacheMs?: number;
+  cacheMaxMs?: number;
+  /**
+   * How long the connector's `lookup` may take the answer that `resolve()` just got for the
+   * same name instead of asking again (see CONNECT_HANDOFF_MS); 0 makes it always ask.
+   * @default 2000
+   */
+  connectHandoffMs?: number;
 }
 
 /** net.connect's `lookup` option (with `all: true` support, needed by autoSelectFamily). */
@@ -45,6 +52,23 @@ export interface CheckResolver {
   resolve(hostname: string): Promise<ResolvedAddress[]>;
   /** The same, shaped for net.connect. */
   readonly lookup: LookupFunction;
+}
+
+/** Default of {@link CheckResolverOptions.cacheMaxMs}. */
+export const DEFAULT_DNS_CACHE_MAX_MS = 30_000;
+
+/**
+ * How long the connector may take the answer that the check's own per-hop resolve() just got,
+ * whatever its TTL. This is no cache for checks: every check resolves first (honouring the
+ * TTL) and one whose name is gone ends there without connecting; it only spares a second
+ * query for the connection that the same check opens a moment later.
+ */
+const CONNECT_HANDOFF_MS = 2000;
+
+interface TtlAnswer {
+  addresses: ResolvedAddress[];
+  /** The smallest TTL among the records, in seconds. */
+  ttlSeconds: number;
 }
 
 /** c-ares codes by what they say about the name (see DnsFailureKind). */
@@ -108,8 +132,14 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
       throw new ConfigError(`dnsServers: ${(error as Error).message}`, { cause: error });
     }
   }
-  const cacheMs = options.cacheMs ?? 1000;
-  const cache = new Map<string, { at: number; answer: Promise<ResolvedAddress[]> }>();
+  const cacheMaxMs = options.cacheMaxMs ?? DEFAULT_DNS_CACHE_MAX_MS;
+  const handoffMs = options.connectHandoffMs ?? CONNECT_HANDOFF_MS;
+  // A pending query is shared by everyone asking meanwhile (expiresAt Infinity until it
+  // settles); a settled answer lives until its TTL runs out.
+  const cache = new Map<string, { expiresAt: number; answer: Promise<ResolvedAddress[]> }>();
+  // The connector's lookup runs right after the check's own resolve() of the same name; it
+  // takes that answer instead of asking again (see CONNECT_HANDOFF_MS).
+  const lastAnswers = new Map<string, { at: number; addresses: ResolvedAddress[] }>();
 
   const checked = (host: string, addresses: ResolvedAddress[]): ResolvedAddress[] => {
     for (const { address } of addresses) {
@@ -118,12 +148,24 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
     return addresses;
   };
 
-  const query = async (host: string): Promise<ResolvedAddress[]> => {
-    const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+  const query = async (host: string): Promise<TtlAnswer> => {
+    const [v4, v6] = await Promise.allSettled([
+      resolver.resolve4(host, { ttl: true }),
+      resolver.resolve6(host, { ttl: true }),
+    ]);
     const addresses: ResolvedAddress[] = [];
-    if (v4.status === 'fulfilled') for (const address of v4.value) addresses.push({ address, family: 4 });
-    if (v6.status === 'fulfilled') for (const address of v6.value) addresses.push({ address, family: 6 });
-    if (addresses.length > 0) return addresses;
+    let ttlSeconds = Infinity;
+    for (const [family, settled] of [
+      [4, v4],
+      [6, v6],
+    ] as const) {
+      if (settled.status !== 'fulfilled') continue;
+      for (const record of settled.value) {
+        addresses.push({ address: record.address, family });
+        ttlSeconds = Math.min(ttlSeconds, record.ttl);
+      }
+    }
+    if (addresses.length > 0) return { addresses, ttlSeconds };
     const failures = [v4, v6]
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
       .map((r) => r.reason);
@@ -140,19 +182,36 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
     const mapped = hostMap.get(host);
     if (mapped !== undefined) return checked(host, [{ address: mapped, family: isIP(mapped) === 4 ? 4 : 6 }]);
 
-    const now = Date.now();
+    const now = performance.now();
     const hit = cache.get(host);
-    if (hit && now - hit.at < cacheMs) return checked(host, await hit.answer);
-    const answer = query(host);
-    cache.set(host, { at: now, answer });
-    // Failures are not cached: the next attempt asks again.
-    answer.catch(() => {
-      if (cache.get(host)?.answer === answer) cache.delete(host);
-    });
+    if (hit && now < hit.expiresAt) return checked(host, await hit.answer);
+    const pending = query(host);
+    pending.then(
+      ({ addresses }) => lastAnswers.set(host, { at: performance.now(), addresses }),
+      () => lastAnswers.delete(host),
+    );
+    const entry = { expiresAt: Infinity, answer: pending.then((a) => a.addresses) };
+    cache.set(host, entry);
+    pending.then(
+      ({ ttlSeconds }) => {
+        // The TTL counts from when the answer arrived; TTL 0 (or a cap of 0) caches nothing.
+        const keepMs = Math.min(ttlSeconds * 1000, cacheMaxMs);
+        if (keepMs <= 0) {
+          if (cache.get(host) === entry) cache.delete(host);
+        } else entry.expiresAt = performance.now() + keepMs;
+      },
+      // Failures are not cached: the next attempt asks again.
+      () => {
+        if (cache.get(host) === entry) cache.delete(host);
+      },
+    );
     if (cache.size > 10_000) {
-      for (const [key, entry] of cache) if (now - entry.at >= cacheMs) cache.delete(key);
+      for (const [key, old] of cache) if (now >= old.expiresAt) cache.delete(key);
     }
-    return checked(host, await answer);
+    if (lastAnswers.size > 10_000) {
+      for (const [key, last] of lastAnswers) if (now - last.at >= handoffMs) lastAnswers.delete(key);
+    }
+    return checked(host, await entry.answer);
   };
 
   const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
@@ -162,7 +221,13 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
         : lookupOptions.family === 'IPv6'
           ? 6
           : Number(lookupOptions.family ?? 0);
-    resolve(hostname).then(
+    const host = canonicalHost(hostname);
+    const last = lastAnswers.get(host);
+    const answer =
+      last && performance.now() - last.at < handoffMs
+        ? Promise.resolve().then(() => checked(host, last.addresses))
+        : resolve(hostname);
+    answer.then(
       (all) => {
         const addresses = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
         const first = addresses[0];
@@ -182,4 +247,23 @@ export function createCheckResolver(options: CheckResolverOptions): CheckResolve
   };
 
   return { resolve, lookup };
+}
+
+/** The prober options that shape its resolver (HTTP and browser probers alike). */
+export interface ProberDnsOptions {
+  dnsServers: readonly string[];
+  hostMap: Readonly<Record<string, string>>;
+  connectTimeoutMs: number;
+  dnsCacheMaxMs?: number;
+}
+
+/** A prober's resolver: one DNS try gets a quarter of the connect time (2 tries), 50 ms to 5 s. */
+export function createProberResolver(options: ProberDnsOptions, policy: NetworkPolicy): CheckResolver {
+  return createCheckResolver({
+    dnsServers: options.dnsServers,
+    hostMap: options.hostMap,
+    policy,
+    queryTimeoutMs: Math.min(5000, Math.max(50, Math.floor(options.connectTimeoutMs / 4))),
+    ...(options.dnsCacheMaxMs !== undefined ? { cacheMaxMs: options.dnsCacheMaxMs } : {}),
+  });
 }

@@ -59,7 +59,7 @@ describe('DNS rebinding, allow-list 127.0.0.1/32', () => {
     expect(web.connections('127.0.0.1')).toBe(1); // kept alive in the pool for this origin
 
     await dns.setHosts({ 'rebind.test': ['127.0.0.2'], 'toctou.test': ['127.0.0.1'] });
-    // Check every 100 ms for up to 3 s: while the 1 s answer cache lasts the name still
+    // Check every 100 ms for up to 3 s: while the answer cache lasts (dnsmasq's TTL) the name still
     // means .1 (and the pooled connection to .1 serves it); after that, refusal. Nothing
     // in between may reach .2.
     const seen: string[] = [];
@@ -92,13 +92,15 @@ describe('DNS rebinding, allow-list 127.0.0.1/32', () => {
 
   it('an answer that changes between the look-up and the connect is refused by the connector lookup', async () => {
     const policy = createNetworkPolicy(ALLOWED);
-    // cacheMs 0: the connector asks DNS again, as it would after the cache expired.
+    // No cache and no hand-off: the connector asks DNS again, as it does once the check's
+    // own answer is older than the hand-off time.
     const resolver = createCheckResolver({
       dnsServers: [dns.server],
       hostMap: {},
       policy,
       queryTimeoutMs: 1000,
-      cacheMs: 0,
+      cacheMaxMs: 0,
+      connectHandoffMs: 0,
     });
     const connector = createPolicyConnector({ connectTimeoutMs: 2000, lookup: resolver.lookup, policy });
 

@@ -13,7 +13,7 @@ import { CheckAbortedError, CheckTimeoutError } from '../errors.js';
 import type { ProbeCallOptions } from '../http-prober.js';
 import { createNetworkPolicy, type NetworkPolicy } from '../network-policy.js';
 import { createPlaceholderRules, type PlaceholderRules } from '../placeholder.js';
-import { createCheckResolver, type CheckResolver } from '../resolver.js';
+import { createProberResolver, type CheckResolver } from '../resolver.js';
 import { BrowserLauncher } from './browser-launcher.js';
 import { resolveBrowserOptions, type BrowserProberOptions, type ResolvedBrowserOptions } from './options.js';
 import { PageCheck } from './page-check.js';
@@ -97,12 +97,7 @@ class ChromiumProber implements BrowserProber {
     this.#options = resolveBrowserOptions(options);
     this.#policy = createNetworkPolicy(options.allowRanges);
     // The HTTP prober's resolver, built the same way: the same answers, the same policy.
-    this.#resolver = createCheckResolver({
-      dnsServers: options.dnsServers,
-      hostMap: options.hostMap,
-      policy: this.#policy,
-      queryTimeoutMs: Math.min(5000, Math.max(50, Math.floor(options.connectTimeoutMs / 4))),
-    });
+    this.#resolver = createProberResolver(options, this.#policy);
     this.#placeholders = createPlaceholderRules(options.placeholderUrlPatterns, options.placeholderSha256);
     this.#launcher = new BrowserLauncher({
       executablePath: options.chromiumPath,
