@@ -227,8 +227,12 @@ export const SETTINGS = {
   userAgent: {
     env: 'TDM_USER_AGENT',
     kind: 'string',
-    default: 'TakedownMonitor/0.1 (+https://github.com/takedown-monitor)',
-    description: 'User-Agent header of every check.',
+    // An ordinary desktop browser's: a hoster that recognises the monitor could answer 404
+    // to it alone and fake a removal (cloaking). docs/design.md says more.
+    default:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36',
+    description:
+      'User-Agent header of every check (HTTP and browser mode). The default is an ordinary desktop browser, so that a hoster cannot answer the monitor alone with a fake 404 (cloaking); set your own if your notices promise one.',
   },
   placeholderSha256: {
     env: 'TDM_PLACEHOLDER_SHA256',

@@ -21,6 +21,7 @@ import { isSoftRemoval, mediaTypeEssence } from './media-type.js';
 import { createNetworkPolicy } from './network-policy.js';
 import { checkProberOptions, DEFAULT_MAX_HEADER_BYTES, type HttpProberOptions } from './options.js';
 import { createPlaceholderRules, type PlaceholderRules } from './placeholder.js';
+import { decodeHeaderBytes } from './header-text.js';
 import { createProberResolver, type CheckResolver } from './resolver.js';
 import { watchSocketAddresses } from './socket-address.js';
 
@@ -56,7 +57,7 @@ function resolveLocation(value: string | string[] | undefined, base: URL): URL |
   const location = headerText(value);
   if (location === null || location.trim() === '') return null;
   try {
-    return new URL(location.trim(), base);
+    return new URL(decodeHeaderBytes(location.trim()), base);
   } catch {
     return null;
   }
