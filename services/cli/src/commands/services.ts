@@ -117,9 +117,10 @@ and publishes their check jobs on a fixed grid. Needs NATS_URL and DATABASE_URL.
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-scheduler', false);
       startSchedulerService(rt, store, bus);
+      // Ready only with both links up: a scheduler cut off from NATS publishes nothing.
       const health = await startHealthServer(rt.config.metricsListen, rt.metrics, async () => {
         await store.ping();
-        return true;
+        return bus.connected;
       });
       rt.lifecycle.add('health', () => health.close());
     });
@@ -152,7 +153,7 @@ Options:
     return await serveUntilSignal(rt, async () => {
       const bus = await connectConfiguredBus(rt, 'tdm-crawler', false);
       for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index, mode);
-      const health = await startHealthServer(rt.config.metricsListen, rt.metrics, () => true);
+      const health = await startHealthServer(rt.config.metricsListen, rt.metrics, () => bus.connected);
       rt.lifecycle.add('health', () => health.close());
     });
   },

@@ -89,7 +89,8 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('results-consumer', () => consumer.stop());
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
-  const app = await buildApp({ store, metrics: rt.metrics, logger, ready: () => true });
+  // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
+  const app = await buildApp({ store, metrics: rt.metrics, logger, ready: () => bus.connected });
   const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
