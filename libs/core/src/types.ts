@@ -246,7 +246,7 @@ export interface CheckLogEntry {
   redirects: RedirectHop[];
 }
 
-/** One row of GET /v1/removals. */
+/** One row of GET /v1/removals: one removal episode (an item removed twice has two rows). */
 export interface RemovalRow {
   itemId: number;
   url: string;
@@ -260,6 +260,10 @@ export interface RemovalRow {
   confirmedAt: string | null;
   offlineReason: OfflineReason | null;
   timeToRemovalSeconds: number;
+  /** 1 for the item's first confirmed removal, 2 after a reappearance and a second removal, … */
+  episode: number;
+  /** When the item was seen online again after this removal; null while it stays removed. */
+  reappearedAt: string | null;
 }
 
 /** The job id for an item's slot: the idempotence key from scheduler to database. */

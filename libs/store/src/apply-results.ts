@@ -38,6 +38,9 @@ interface TransitionInsert {
   at: Date;
   reason: string | null;
   jobId: string;
+  /** For a removal: the episode's bracket, kept with it so that a later reappearance leaves it readable. */
+  lastOnlineAt: Date | null;
+  confirmedAt: Date | null;
 }
 
 /**
@@ -131,6 +134,9 @@ export async function applyResults(
         at: t.at,
         reason: t.reason,
         jobId: result.jobId,
+        // One check causes at most one transition, so the status after it is the episode's.
+        lastOnlineAt: t.to === 'offline' ? outcome.status.lastOnlineAt : null,
+        confirmedAt: t.to === 'offline' ? outcome.status.confirmedAt : null,
       });
     }
   }
@@ -197,8 +203,9 @@ async function moveRechecksEarlier(tx: Executor, rechecks: ItemUpdate[]): Promis
 
 async function insertTransitions(tx: Executor, transitions: TransitionInsert[]): Promise<void> {
   await tx.query(
-    `INSERT INTO transitions (item_id, from_state, to_state, at, reason, job_id)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+    `INSERT INTO transitions (item_id, from_state, to_state, at, reason, job_id, last_online_at, confirmed_at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
+                          $7::timestamptz[], $8::timestamptz[])
      ON CONFLICT (item_id, job_id) DO NOTHING`,
     [
       transitions.map((t) => t.itemId),
@@ -207,6 +214,8 @@ async function insertTransitions(tx: Executor, transitions: TransitionInsert[]):
       transitions.map((t) => t.at.toISOString()),
       transitions.map((t) => t.reason),
       transitions.map((t) => t.jobId),
+      transitions.map((t) => iso(t.lastOnlineAt)),
+      transitions.map((t) => iso(t.confirmedAt)),
     ],
   );
 }

@@ -191,6 +191,22 @@ DROP INDEX items_next_check_at;
 ALTER TABLE items DROP COLUMN next_check_at;
 `,
   },
+  {
+    version: 6,
+    name: 'transitions keep each removal episode readable (bracket, index)',
+    sql: `
+-- The removals export lists removal episodes: every confirmed transition to offline,
+-- also one that a reappearance followed. The items row holds only the newest episode's
+-- bracket, so each offline transition keeps its own.
+ALTER TABLE transitions ADD COLUMN last_online_at timestamptz, ADD COLUMN confirmed_at timestamptz;
+-- Episodes recorded before this migration: the item's current one has its bracket on the
+-- items row; an older one (followed by a reappearance) keeps NULLs (docs/api.md says so).
+UPDATE transitions AS t SET last_online_at = i.last_online_at, confirmed_at = i.confirmed_at
+  FROM items AS i
+ WHERE t.item_id = i.item_id AND t.to_state = 'offline' AND i.state = 'offline' AND t.at = i.offline_at;
+CREATE INDEX transitions_removals ON transitions (at, item_id) WHERE to_state = 'offline';
+`,
+  },
 ];
 
 /** Applies the pending migrations; returns the versions applied by this call. */

@@ -49,9 +49,11 @@ export async function listChecks(db: Executor, itemId: number, limit?: number): 
 }
 
 /**
- * Confirmed removals with offlineAt in [since, until), oldest first. Pages by the keyset
- * (offline_at, item_id) on a partial index, each page its own short query, so an export
- * of millions of rows holds no transaction or cursor open.
+ * Removal episodes with offlineAt in [since, until), oldest first: every confirmed
+ * transition to offline, once each, also those that a reappearance followed (with its
+ * time). Pages by the keyset (at, item_id) on a partial index of the offline transitions,
+ * each page its own short query, so an export of millions of rows holds no transaction
+ * or cursor open. An item has at most one offline transition at one time, so the key is unique.
  */
 export async function* removals(
   db: Executor,
@@ -63,14 +65,20 @@ export async function* removals(
   let after: { at: string; id: number } | null = null;
   for (;;) {
     const rows: RemovalDbRow[] = await db.query<RemovalDbRow>(
-      `SELECT item_id, url, host, registrable_domain, hoster, reported_at, notice_sent_at, last_online_at,
-              offline_at, confirmed_at, offline_reason
-         FROM items
-        WHERE state = 'offline'
-          AND ($1::timestamptz IS NULL OR offline_at >= $1::timestamptz)
-          AND ($2::timestamptz IS NULL OR offline_at < $2::timestamptz)
-          AND ($3::timestamptz IS NULL OR (offline_at, item_id) > ($3::timestamptz, $4::bigint))
-        ORDER BY offline_at, item_id
+      `SELECT i.item_id, i.url, i.host, i.registrable_domain, i.hoster, i.reported_at, i.notice_sent_at,
+              t.last_online_at, t.at AS offline_at, t.confirmed_at, t.reason AS offline_reason,
+              (SELECT count(*) FROM transitions AS e
+                WHERE e.item_id = t.item_id AND e.to_state = 'offline' AND e.at <= t.at) AS episode,
+              (SELECT min(r.at) FROM transitions AS r
+                WHERE r.item_id = t.item_id AND r.from_state = 'offline' AND r.to_state = 'online'
+                  AND r.at > t.at) AS reappeared_at
+         FROM transitions AS t
+         JOIN items AS i ON i.item_id = t.item_id
+        WHERE t.to_state = 'offline'
+          AND ($1::timestamptz IS NULL OR t.at >= $1::timestamptz)
+          AND ($2::timestamptz IS NULL OR t.at < $2::timestamptz)
+          AND ($3::timestamptz IS NULL OR (t.at, t.item_id) > ($3::timestamptz, $4::bigint))
+        ORDER BY t.at, t.item_id
         LIMIT $5`,
       [since, until, after?.at ?? null, after?.id ?? null, pageSize],
     );

@@ -157,6 +157,8 @@ export interface RemovalDbRow {
   offline_at: Date;
   confirmed_at: Date | null;
   offline_reason: string | null;
+  episode: number | string;
+  reappeared_at: Date | null;
 }
 
 export function removalFromRow(row: RemovalDbRow): RemovalRow {
@@ -173,5 +175,7 @@ export function removalFromRow(row: RemovalDbRow): RemovalRow {
     confirmedAt: iso(row.confirmed_at),
     offlineReason: row.offline_reason as OfflineReason | null,
     timeToRemovalSeconds: timeToRemovalSeconds(row.offline_at, row.notice_sent_at, row.reported_at) ?? 0,
+    episode: Number(row.episode),
+    reappearedAt: iso(row.reappeared_at),
   };
 }

@@ -59,7 +59,13 @@ describe('migration 5 (schedule table) on a database with items', () => {
          VALUES ('http://a.test/1', 'http://a.test/1', 'a.test', 'a.test', 'http', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z'),
                 ('http://b.test/2', 'http://b.test/2', 'b.test', 'b.test', 'http', '2026-01-01T00:00:00Z', NULL)`,
       );
-      expect(await runMigrations(db, silentLogger)).toEqual([5]);
+      expect(
+        await runMigrations(
+          db,
+          silentLogger,
+          MIGRATIONS.filter((m) => m.version <= 5),
+        ),
+      ).toEqual([5]);
       const rows = await db.query<{ url: string; next_check_at: Date | null }>(
         'SELECT i.url, s.next_check_at FROM items AS i JOIN schedule AS s USING (item_id) ORDER BY i.url',
       );
@@ -71,6 +77,48 @@ describe('migration 5 (schedule table) on a database with items', () => {
         `SELECT 1 FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'next_check_at'`,
       );
       expect(columns).toHaveLength(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('migration 6 (removal episodes) on a database with removals', () => {
+  it('gives the current episode of a removed item its bracket from the items row, and older ones NULL', async () => {
+    const db = await openPgliteDatabase(undefined);
+    try {
+      await runMigrations(
+        db,
+        silentLogger,
+        MIGRATIONS.filter((m) => m.version < 6),
+      );
+      await db.query(
+        `INSERT INTO items (url, original_url, host, registrable_domain, mode, reported_at, state,
+                            last_online_at, offline_at, confirmed_at, offline_reason)
+         VALUES ('http://a.test/1', 'http://a.test/1', 'a.test', 'a.test', 'http', '2026-01-01T00:00:00Z', 'offline',
+                 '2026-01-01T03:00:00Z', '2026-01-01T04:00:00Z', '2026-01-01T05:00:00Z', 'http_404')`,
+      );
+      await db.query(
+        `INSERT INTO transitions (item_id, from_state, to_state, at, reason, job_id)
+         SELECT item_id, f, t, a::timestamptz, r, j FROM items,
+           (VALUES ('online', 'offline', '2026-01-01T01:00:00Z', 'http_410', 'j1'),
+                   ('offline', 'online', '2026-01-01T02:00:00Z', NULL, 'j2'),
+                   ('online', 'offline', '2026-01-01T04:00:00Z', 'http_404', 'j3')) AS v(f, t, a, r, j)`,
+      );
+      expect(await runMigrations(db, silentLogger)).toContain(6);
+      const rows = await db.query<{ job_id: string; last_online_at: Date | null; confirmed_at: Date | null }>(
+        `SELECT job_id, last_online_at, confirmed_at FROM transitions WHERE to_state = 'offline' ORDER BY at`,
+      );
+      expect(
+        rows.map((r) => [
+          r.job_id,
+          r.last_online_at?.toISOString() ?? null,
+          r.confirmed_at?.toISOString() ?? null,
+        ]),
+      ).toEqual([
+        ['j1', null, null],
+        ['j3', '2026-01-01T03:00:00.000Z', '2026-01-01T05:00:00.000Z'],
+      ]);
     } finally {
       await db.close();
     }

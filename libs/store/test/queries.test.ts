@@ -90,7 +90,7 @@ describe.each(BACKENDS)('read queries on %s', (kind) => {
     expect(await collect(h.store.removals({ since: at(200 * MINUTE) }))).toEqual([]);
   });
 
-  it('removals leaves out items that are not (or no longer) offline', async () => {
+  it('removals lists removal episodes: one that came back stays listed with reappearedAt; unconfirmed runs are not', async () => {
     const out = await h.store.insertReports([report(), report(), report()]);
     const [a, b, c] = out.map((r) => r.itemId) as [number, number, number];
     await h.store.applyResults(
@@ -104,8 +104,52 @@ describe.each(BACKENDS)('read queries on %s', (kind) => {
       ],
       APPLY,
     );
-    expect((await collect(h.store.removals({}))).map((r) => r.itemId)).toEqual([a]);
+    const rows = await collect(h.store.removals({}));
+    expect(rows.map((r) => [r.itemId, r.episode, r.reappearedAt])).toEqual([
+      [a, 1, null],
+      [b, 1, at(3 * MINUTE + 100).toISOString()],
+    ]);
     expect(await h.store.countItemsByState()).toEqual({ pending: 1, online: 1, offline: 1 });
+  });
+
+  it('an item removed, restored and removed again has two episodes, each with its own timestamps, each exactly once', async () => {
+    const [r] = await h.store.insertReports([report({ noticeSentAt: T0 })]);
+    const id = r!.itemId;
+    const online = (m: number) => result(id, at(m * MINUTE), 'online');
+    const offline = (m: number, reason: 'http_404' | 'http_410' = 'http_404') =>
+      result(id, at(m * MINUTE), 'offline', { reason });
+    await h.store.applyResults([online(1), online(2), offline(3), offline(4)], APPLY);
+    await h.store.applyResults([online(5), online(6)], APPLY);
+    // Redelivered results of the first episode change nothing.
+    await h.store.applyResults([offline(3), offline(4)], APPLY);
+    await h.store.applyResults([offline(7, 'http_410'), offline(8, 'http_410')], APPLY);
+
+    const rows = await collect(h.store.removals({}));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      itemId: id,
+      episode: 1,
+      lastOnlineAt: at(2 * MINUTE + 100).toISOString(),
+      offlineAt: at(3 * MINUTE + 100).toISOString(),
+      confirmedAt: at(4 * MINUTE + 100).toISOString(),
+      offlineReason: 'http_404',
+      reappearedAt: at(5 * MINUTE + 100).toISOString(),
+      timeToRemovalSeconds: 180, // whole seconds
+    });
+    expect(rows[1]).toMatchObject({
+      itemId: id,
+      episode: 2,
+      lastOnlineAt: at(6 * MINUTE + 100).toISOString(),
+      offlineAt: at(7 * MINUTE + 100).toISOString(),
+      confirmedAt: at(8 * MINUTE + 100).toISOString(),
+      offlineReason: 'http_410',
+      reappearedAt: null,
+    });
+    // The window selects episodes by their own offlineAt.
+    const second = await collect(h.store.removals({ since: at(5 * MINUTE) }));
+    expect(second.map((row) => row.episode)).toEqual([2]);
+    const first = await collect(h.store.removals({ until: at(5 * MINUTE) }));
+    expect(first.map((row) => row.episode)).toEqual([1]);
   });
 
   it('ping answers', async () => {

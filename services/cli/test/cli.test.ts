@@ -118,7 +118,7 @@ describe('tdm command line', () => {
     const out = await tdm(['export', '--format', 'csv'], { DATABASE_URL: db.url });
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout.split('\r\n')[0]).toBe(
-      'itemId,url,host,registrableDomain,hoster,reportedAt,noticeSentAt,lastOnlineAt,offlineAt,confirmedAt,offlineReason,timeToRemovalSeconds',
+      'itemId,url,host,registrableDomain,hoster,reportedAt,noticeSentAt,lastOnlineAt,offlineAt,confirmedAt,offlineReason,timeToRemovalSeconds,episode,reappearedAt',
     );
   });
 });

@@ -222,6 +222,8 @@ export const REMOVAL_COLUMNS = [
   'confirmedAt',
   'offlineReason',
   'timeToRemovalSeconds',
+  'episode',
+  'reappearedAt',
 ] as const;
 
 export const removalRowSchema = {
@@ -241,6 +243,12 @@ export const removalRowSchema = {
     confirmedAt: isoTimeOrNull,
     offlineReason: offlineReasonOrNull,
     timeToRemovalSeconds: { type: 'number' },
+    episode: {
+      type: 'integer',
+      minimum: 1,
+      description: "1 for the item's first removal, 2 for the next, …",
+    },
+    reappearedAt: { ...isoTimeOrNull, description: 'when the item was seen online again after this removal' },
   },
 } as const;
 

@@ -17,6 +17,8 @@ const row: RemovalRow = {
   confirmedAt: '2024-05-01T14:00:02.000Z',
   offlineReason: 'http_404',
   timeToRemovalSeconds: 14402,
+  episode: 2,
+  reappearedAt: '2024-05-02T08:00:00.000Z',
 };
 
 describe('CSV encoding of removals', () => {

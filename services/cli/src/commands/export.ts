@@ -10,12 +10,12 @@ import { openConfiguredStore } from '../runtime/services.js';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export removals (items that went offline) as CSV, NDJSON or JSON',
+  summary: 'export removal episodes (every confirmed removal) as CSV, NDJSON or JSON',
   help: `Usage: tdm export [--since ISO] [--until ISO] [--format csv|ndjson|json] [--output FILE]
 
-Writes every item whose confirmed removal (offlineAt) falls in [since, until), oldest
-first, with reportedAt, noticeSentAt, lastOnlineAt, offlineAt, confirmedAt, reason
-and time to removal. Reads DATABASE_URL or the embedded store.
+Writes every removal episode whose confirmed removal (offlineAt) falls in [since, until),
+oldest first, with reportedAt, noticeSentAt, lastOnlineAt, offlineAt, confirmedAt, reason,
+time to removal, episode number and reappearedAt (an item removed twice has two rows). Reads DATABASE_URL or the embedded store.
 
 Options:
   --since ISO    start of the window (inclusive)
