@@ -12,7 +12,8 @@ describe.each(BACKENDS)('check log maintenance on $name', (backend) => {
         { url: 'http://img.example.com/a.jpg' },
         { now: new Date(now - 50 * 86_400_000), source: 't' },
       );
-      const [{ itemId }] = (await store.insertReports([report])) as [{ itemId: number }];
+      const [inserted] = await store.insertReports([report]);
+      const itemId = inserted!.itemId;
       const old = new Date(now - 40 * 86_400_000).toISOString();
       const recent = new Date(now - 3_600_000).toISOString();
       const options = {
