@@ -13,6 +13,7 @@ import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
+import { waitFor } from './wait-for.js';
 
 export interface Dnsmasq {
   /** `127.0.0.1:port`, for the prober's dnsServers. */
@@ -38,13 +39,9 @@ function hostsText(hosts: Record<string, string[]>, generation: number): string 
   return lines.join('\n') + '\n';
 }
 
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`dnsmasq: timed out waiting for ${what}`);
+/** dnsmasq answers within seconds; a longer wait means it is not serving the file. */
+function untilAnswered(condition: () => Promise<boolean>, what: string): Promise<void> {
+  return waitFor(condition, { timeoutMs: 5000, intervalMs: 50, what: `dnsmasq ${what}` });
 }
 
 /** Starts dnsmasq; throws with an install hint when the binary is missing. */
@@ -98,7 +95,7 @@ export async function startDnsmasq(options: DnsmasqOptions = {}): Promise<Dnsmas
       return false;
     }
   };
-  await waitFor(() => answers(`g${generation}.${MARKER_ZONE}`), 'start-up');
+  await untilAnswered(() => answers(`g${generation}.${MARKER_ZONE}`), 'start-up');
 
   return {
     server,
@@ -107,7 +104,7 @@ export async function startDnsmasq(options: DnsmasqOptions = {}): Promise<Dnsmas
       generation++;
       writeFileSync(hostsFile, hostsText(hosts, generation));
       child.kill('SIGHUP');
-      await waitFor(() => answers(`g${generation}.${MARKER_ZONE}`), `hosts generation ${generation}`);
+      await untilAnswered(() => answers(`g${generation}.${MARKER_ZONE}`), `hosts generation ${generation}`);
     },
     async stop() {
       if (!exited) {

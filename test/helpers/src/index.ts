@@ -2,3 +2,8 @@ export * from './ports.js';
 export * from './nats-server.js';
 export * from './postgres.js';
 export * from './dnsmasq.js';
+export * from './wait-for.js';
+export * from './check-result.js';
+export * from './backends.js';
+export * from './build-freshness.js';
+export * from './tdm.js';

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
+import { waitFor } from './wait-for.js';
 
 export interface NatsServerOptions {
   /** Client port (default: a free one). Kept across restart(). */
@@ -31,12 +32,6 @@ export interface NatsServerHandle {
   restart(): Promise<void>;
 }
 
-const POLL_MS = 50;
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Polls the monitoring endpoint until JetStream reports healthy, or the process dies. */
 async function waitHealthy(
   child: ChildProcess,
@@ -44,25 +39,25 @@ async function waitHealthy(
   timeoutMs: number,
   stderr: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `nats-server exited during start (code ${child.exitCode}, signal ${child.signalCode}): ${stderr()}`,
-      );
-    }
-    try {
-      const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(POLL_MS);
-  }
-  throw new Error(`nats-server not healthy within ${timeoutMs} ms: ${stderr()}`);
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `nats-server exited during start (code ${child.exitCode}, signal ${child.signalCode}): ${stderr()}`,
+        );
+      }
+      try {
+        const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`, {
+          signal: AbortSignal.timeout(1000),
+        });
+        await response.body?.cancel();
+        return response.ok;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    { timeoutMs, intervalMs: 50, what: () => `nats-server to be healthy: ${stderr()}` },
+  );
 }
 
 async function waitExit(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
