@@ -8,14 +8,11 @@
  *
  * Needs the build (`npx tsc --build`) and the system Chromium (TDM_CHROMIUM_PATH).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBody, placeholderPng, sha256Hex, startFixtureWeb, type FixtureWeb } from '@tdm/fixture-web';
-import { freePort } from '@tdm/test-helpers';
+import { freePort, getJson, pollUntil, startTdmUp, submitReports, type TdmUp } from '@tdm/test-helpers';
 import type { CheckLogEntry, ItemView } from '@tdm/core';
-import { startTdm, TDM_MAIN, waitForHttp, type TdmProcess } from './tdm-process.js';
 
 const CHROMIUM = process.env['TDM_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const HOST = 'gallery.example.test';
@@ -29,33 +26,27 @@ const HTTP_BODY = makeBody('http-item', 2000);
 
 describe('tdm up: browser-mode and http-mode reports', () => {
   let web: FixtureWeb;
-  let up: TdmProcess;
-  let dataDir: string;
-  let api = '';
+  let up: TdmUp;
   let browserItem = 0;
   let httpItem = 0;
 
-  const item = async (id: number): Promise<ItemView> =>
-    (await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView;
-  const checks = async (id: number): Promise<CheckLogEntry[]> =>
-    (await (await fetch(`${api}/v1/items/${id}/checks`)).json()) as CheckLogEntry[];
+  const item = (id: number): Promise<ItemView> => getJson<ItemView>(`${up.api}/v1/items/${id}`);
+  const checks = (id: number): Promise<CheckLogEntry[]> =>
+    getJson<CheckLogEntry[]>(`${up.api}/v1/items/${id}/checks`);
 
   /** Polls until `done` holds for the items (bounded), and returns their last views. */
   async function waitFor(done: (views: ItemView[]) => boolean, timeoutMs: number): Promise<ItemView[]> {
-    const deadline = Date.now() + timeoutMs;
-    let views: ItemView[] = [];
-    while (Date.now() < deadline) {
-      views = [await item(browserItem), await item(httpItem)];
-      if (done(views)) return views;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const views = await pollUntil(async () => [await item(browserItem), await item(httpItem)], done, {
+      timeoutMs,
+      intervalMs: 250,
+    });
+    if (done(views)) return views;
     throw new Error(
-      `not reached within ${timeoutMs} ms: ${JSON.stringify(views.map((v) => [v.mode, v.state, v.offlineReason, v.checks]))}\n${up.output()}`,
+      `not reached within ${timeoutMs} ms: ${JSON.stringify(views.map((v) => [v.mode, v.state, v.offlineReason, v.checks]))}\n${up.proc.output()}`,
     );
   }
 
   beforeAll(async () => {
-    if (!existsSync(TDM_MAIN)) throw new Error(`${TDM_MAIN} missing: run \`npx tsc --build\` first`);
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set TDM_CHROMIUM_PATH)`);
     web = await startFixtureWeb({ addresses: ['127.0.0.1'] });
     web.set(HOST, '/page', {
@@ -65,15 +56,8 @@ describe('tdm up: browser-mode and http-mode reports', () => {
     });
     web.set(HOST, '/pic.png', { kind: 'body', body: IMAGE, contentType: 'image/png' });
     web.set(HOST, '/file.bin', { kind: 'body', body: HTTP_BODY });
-    dataDir = mkdtempSync(path.join(tmpdir(), 'tdm-browser-'));
-    const port = await freePort();
     const deadDns = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    up = startTdm(['up'], {
-      TDM_DATA_DIR: dataDir,
-      NATS_URL: '',
-      DATABASE_URL: '',
-      TDM_LISTEN: `127.0.0.1:${port}`,
+    up = await startTdmUp({
       TDM_CHECK_INTERVAL: '1s',
       TDM_CHECK_TIMEOUT: '10s',
       TDM_HOST_MAP: `${HOST}=127.0.0.1`,
@@ -82,25 +66,17 @@ describe('tdm up: browser-mode and http-mode reports', () => {
       TDM_ALLOW_RANGES: '127.0.0.0/8',
       TDM_CHROMIUM_PATH: CHROMIUM,
     });
-    await waitForHttp(`${api}/readyz`, up, 60_000);
-    const response = await fetch(`${api}/v1/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([
-        { url: web.url(HOST, '/page'), reportId: 'browser-1', mode: 'browser', sha256: sha256Hex(IMAGE) },
-        { url: web.url(HOST, '/file.bin'), reportId: 'http-1', mode: 'http', sha256: sha256Hex(HTTP_BODY) },
-      ]),
-    });
-    expect(response.status).toBe(200);
-    const answers = (await response.json()) as Array<{ itemId: number }>;
+    const answers = await submitReports(up.api, [
+      { url: web.url(HOST, '/page'), reportId: 'browser-1', mode: 'browser', sha256: sha256Hex(IMAGE) },
+      { url: web.url(HOST, '/file.bin'), reportId: 'http-1', mode: 'http', sha256: sha256Hex(HTTP_BODY) },
+    ]);
     browserItem = answers[0]?.itemId ?? 0;
     httpItem = answers[1]?.itemId ?? 0;
   }, 120_000);
 
   afterAll(async () => {
-    await up?.stop();
+    await up?.close();
     await web?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('both items reach online; the browser item through Chromium, with the image hash', async () => {
@@ -134,7 +110,7 @@ describe('tdm up: browser-mode and http-mode reports', () => {
   }, 90_000);
 
   it('stops cleanly on SIGTERM (Chromium included)', async () => {
-    await up.stop();
-    expect(up.child.exitCode).toBe(0);
+    await up.proc.stop();
+    expect(up.proc.child.exitCode).toBe(0);
   }, 30_000);
 });

@@ -9,9 +9,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBody, sha256Hex, startFixtureWeb, type FixtureWeb } from '@tdm/fixture-web';
-import { createTestDatabase, freePort, startNatsServer } from '@tdm/test-helpers';
+import {
+  createTestDatabase,
+  getJson,
+  pollUntil,
+  startNatsServer,
+  startTdmCluster,
+  submitReports,
+  type TdmCluster,
+} from '@tdm/test-helpers';
 import type { CheckLogEntry, ItemView } from '@tdm/core';
-import { startTdm, waitForHttp, type TdmProcess } from './tdm-process.js';
 
 const INTERVAL_MS = 1000;
 const SLACK_MS = 1500;
@@ -157,9 +164,8 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
   let web: FixtureWeb;
   let nats: Awaited<ReturnType<typeof startNatsServer>>;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const procs: TdmProcess[] = [];
+  let cluster: TdmCluster;
   let api = '';
-  let env: Record<string, string> = {};
   let start = 0;
   const views = new Map<number, ItemView>();
   const checkLogs = new Map<number, CheckLogEntry[]>();
@@ -182,41 +188,31 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       );
     nats = await startNatsServer();
     db = await createTestDatabase('pipeline');
-    const apiPort = await freePort();
-    api = `http://127.0.0.1:${apiPort}`;
-    env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      TDM_LISTEN: `127.0.0.1:${apiPort}`,
-      TDM_CHECK_INTERVAL: `${INTERVAL_MS}ms`,
-      TDM_OFFLINE_RECHECK_INTERVAL: `${INTERVAL_MS}ms`,
-      TDM_CONFIRM_DEFINITIVE: '2',
-      TDM_CONFIRM_TRANSIENT: '4',
-      TDM_CONFIRM_TRANSIENT_MIN_SPAN: '6s',
-      TDM_CONFIRM_RECHECK_DELAY: '0',
-      TDM_CONNECT_TIMEOUT: '1s',
-      TDM_HEADERS_TIMEOUT: '1500ms',
-      TDM_CHECK_TIMEOUT: '2s',
-      TDM_HOST_MAP: `${HOST_A}=127.0.0.1,${HOST_B}=127.0.0.1,${HOST_DOWN}=127.0.0.3`,
-      TDM_ALLOW_RANGES: '127.0.0.0/8',
-      TDM_DOMAIN_RATE: '1000',
-      TDM_DOMAIN_CONCURRENCY: '64',
-      TDM_SCHEDULER_TICK: '50ms',
-      TDM_HOSTER_FILE: hosterFile(),
-      // Results the killed results service had pulled come back after this, well within
-      // the run: with the default 60 s they would arrive after the check logs are read.
-      TDM_RESULT_ACK_WAIT: '2s',
-    };
-    const migrate = startTdm(['migrate'], env);
-    await new Promise((resolve) => migrate.child.once('exit', resolve));
-    expect(migrate.child.exitCode, migrate.output()).toBe(0);
-
-    const results = startTdm(['results'], env);
-    procs.push(results);
-    await waitForHttp(`${api}/readyz`, results);
-    const crawlerPort = await freePort();
-    procs.push(startTdm(['crawler'], { ...env, TDM_METRICS_LISTEN: `127.0.0.1:${crawlerPort}` }));
-    await waitForHttp(`http://127.0.0.1:${crawlerPort}/readyz`, procs[1]!);
+    cluster = await startTdmCluster({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      env: {
+        TDM_CHECK_INTERVAL: `${INTERVAL_MS}ms`,
+        TDM_OFFLINE_RECHECK_INTERVAL: `${INTERVAL_MS}ms`,
+        TDM_CONFIRM_DEFINITIVE: '2',
+        TDM_CONFIRM_TRANSIENT: '4',
+        TDM_CONFIRM_TRANSIENT_MIN_SPAN: '6s',
+        TDM_CONFIRM_RECHECK_DELAY: '0',
+        TDM_CONNECT_TIMEOUT: '1s',
+        TDM_HEADERS_TIMEOUT: '1500ms',
+        TDM_CHECK_TIMEOUT: '2s',
+        TDM_HOST_MAP: `${HOST_A}=127.0.0.1,${HOST_B}=127.0.0.1,${HOST_DOWN}=127.0.0.3`,
+        TDM_ALLOW_RANGES: '127.0.0.0/8',
+        TDM_DOMAIN_RATE: '1000',
+        TDM_DOMAIN_CONCURRENCY: '64',
+        TDM_SCHEDULER_TICK: '50ms',
+        TDM_HOSTER_FILE: hosterFile(),
+        // Results the killed results service had pulled come back after this, well within
+        // the run: with the default 60 s they would arrive after the check logs are read.
+        TDM_RESULT_ACK_WAIT: '2s',
+      },
+    });
+    api = cluster.api;
 
     start = Date.now();
     const reports = cases.map((c, i) => ({
@@ -226,17 +222,10 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       noticeSentAt: new Date(start).toISOString(),
       sha256: sha256Hex(body(c)),
     }));
-    const response = await fetch(`${api}/v1/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(reports),
-    });
-    expect(response.status).toBe(200);
-    const answers = (await response.json()) as Array<{ itemId: number }>;
+    const answers = await submitReports(api, reports);
     answers.forEach((answer, i) => (cases[i]!.itemId = answer.itemId));
 
-    const schedulerPort = await freePort();
-    procs.push(startTdm(['scheduler'], { ...env, TDM_METRICS_LISTEN: `127.0.0.1:${schedulerPort}` }));
+    const scheduler = await cluster.startScheduler();
 
     // The timeline: changes at their seconds; the results service dies at 6 s and returns at 9 s.
     const events: Array<{ at: number; run: () => Promise<void> | void }> = [];
@@ -263,14 +252,13 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       at: 6,
       run: async () => {
         resultsKilledAt = Date.now();
-        await procs[0]!.kill();
+        await cluster.results.kill();
       },
     });
     events.push({
       at: 9,
       run: async () => {
-        procs[0] = startTdm(['results'], env);
-        await waitForHttp(`${api}/readyz`, procs[0]);
+        await cluster.restartResults();
         resultsRestartedAt = Date.now();
       },
     });
@@ -282,31 +270,33 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
     }
 
     // Run until every expected removal is confirmed (bounded: 45 s after start).
-    const deadline = start + 45_000;
-    for (;;) {
-      let done = Date.now() - start > 18_000;
-      for (const c of cases) {
-        const view = (await (await fetch(`${api}/v1/items/${c.itemId}`)).json()) as ItemView;
-        views.set(c.itemId!, view);
-        if (view.state !== c.finalState) done = false;
-      }
-      if (done || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await pollUntil(
+      async () => {
+        let done = Date.now() - start > 18_000;
+        for (const c of cases) {
+          const view = await getJson<ItemView>(`${api}/v1/items/${c.itemId}`);
+          views.set(c.itemId!, view);
+          if (view.state !== c.finalState) done = false;
+        }
+        return done;
+      },
+      (done) => done,
+      { timeoutMs: start + 45_000 - Date.now(), intervalMs: 500 },
+    );
     // Stop the scheduler first, let the crawler and results drain, then read the check logs.
-    await procs[2]!.stop();
+    await scheduler.stop();
     await new Promise((resolve) => setTimeout(resolve, 3000));
     for (const c of cases) {
-      views.set(c.itemId!, (await (await fetch(`${api}/v1/items/${c.itemId}`)).json()) as ItemView);
+      views.set(c.itemId!, await getJson<ItemView>(`${api}/v1/items/${c.itemId}`));
       checkLogs.set(
         c.itemId!,
-        (await (await fetch(`${api}/v1/items/${c.itemId}/checks?limit=1000`)).json()) as CheckLogEntry[],
+        await getJson<CheckLogEntry[]>(`${api}/v1/items/${c.itemId}/checks?limit=1000`),
       );
     }
   }, 120_000);
 
   afterAll(async () => {
-    for (const proc of procs) await proc?.stop();
+    await cluster?.stop();
     await nats?.stop();
     await web?.close();
     await db?.drop();

@@ -10,9 +10,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { makeBody, startFixtureWeb, type FixtureLogEntry, type FixtureWeb } from '@tdm/fixture-web';
-import { createTestDatabase, freePort, startNatsServer } from '@tdm/test-helpers';
+import {
+  createTestDatabase,
+  getJson,
+  startNatsServer,
+  startTdmCluster,
+  submitReports,
+  type TdmCluster,
+} from '@tdm/test-helpers';
 import type { ItemView } from '@tdm/core';
-import { startTdm, waitForHttp, type TdmProcess } from './tdm-process.js';
 
 const RATE = 5;
 const RUN_MS = 12_000;
@@ -48,8 +54,7 @@ describe('politeness across a cluster of three crawler processes', () => {
   let web: FixtureWeb;
   let nats: Awaited<ReturnType<typeof startNatsServer>>;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const procs: TdmProcess[] = [];
-  let api = '';
+  let cluster: TdmCluster;
   let schedulerStartedAt = 0;
   let log: FixtureLogEntry[] = [];
   let bigIds: number[] = [];
@@ -74,66 +79,41 @@ describe('politeness across a cluster of three crawler processes', () => {
       });
     nats = await startNatsServer();
     db = await createTestDatabase('politeness_cluster');
-    const apiPort = await freePort();
-    api = `http://127.0.0.1:${apiPort}`;
-    const env: Record<string, string> = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      TDM_LISTEN: `127.0.0.1:${apiPort}`,
-      TDM_CHECK_INTERVAL: '1s',
-      TDM_OFFLINE_RECHECK_INTERVAL: '1s',
-      TDM_CONNECT_TIMEOUT: '1s',
-      TDM_HEADERS_TIMEOUT: '1500ms',
-      TDM_CHECK_TIMEOUT: '2s',
-      TDM_HOST_MAP: [...BIG_HOSTS, CONTROL_HOST].map((h) => `${h}=127.0.0.1`).join(','),
-      TDM_ALLOW_RANGES: '127.0.0.0/8',
-      TDM_DOMAIN_RATE: String(RATE),
-      TDM_SCHEDULER_TICK: '100ms',
-    };
-    const migrate = startTdm(['migrate'], env);
-    await new Promise((resolve) => migrate.child.once('exit', resolve));
-    expect(migrate.child.exitCode, migrate.output()).toBe(0);
-
-    const results = startTdm(['results'], env);
-    procs.push(results);
-    await waitForHttp(`${api}/readyz`, results);
-    for (let i = 1; i <= CRAWLERS; i++) {
-      const port = await freePort();
-      const crawler = startTdm(['crawler'], {
-        ...env,
-        TDM_METRICS_LISTEN: `127.0.0.1:${port}`,
-        TDM_WORKER_ID: `crawler-${i}`,
-      });
-      procs.push(crawler);
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, crawler);
-    }
+    cluster = await startTdmCluster({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      env: {
+        TDM_CHECK_INTERVAL: '1s',
+        TDM_OFFLINE_RECHECK_INTERVAL: '1s',
+        TDM_CONNECT_TIMEOUT: '1s',
+        TDM_HEADERS_TIMEOUT: '1500ms',
+        TDM_CHECK_TIMEOUT: '2s',
+        TDM_HOST_MAP: [...BIG_HOSTS, CONTROL_HOST].map((h) => `${h}=127.0.0.1`).join(','),
+        TDM_ALLOW_RANGES: '127.0.0.0/8',
+        TDM_DOMAIN_RATE: String(RATE),
+        TDM_SCHEDULER_TICK: '100ms',
+      },
+      crawlers: CRAWLERS,
+      crawlerEnv: (i) => ({ TDM_WORKER_ID: `crawler-${i}` }),
+    });
 
     const reports = items.map(({ host, path }, i) => ({
       url: `http://${host}:${web.port}${path}`,
       reportId: `p${i}`,
       source: 'politeness-test',
     }));
-    const response = await fetch(`${api}/v1/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(reports),
-    });
-    expect(response.status).toBe(200);
-    const ids = ((await response.json()) as Array<{ itemId: number }>).map((a) => a.itemId);
+    const ids = (await submitReports(cluster.api, reports)).map((a) => a.itemId);
     bigIds = ids.slice(0, BIG_ITEMS);
     controlIds = ids.slice(BIG_ITEMS);
 
-    const schedulerPort = await freePort();
-    const scheduler = startTdm(['scheduler'], { ...env, TDM_METRICS_LISTEN: `127.0.0.1:${schedulerPort}` });
-    procs.push(scheduler);
+    const scheduler = await cluster.startScheduler();
     schedulerStartedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, RUN_MS));
     await scheduler.stop();
     // Jobs already booked run within the horizon; then let the results service apply them.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     log = [...web.log];
-    for (const id of controlIds)
-      controlViews.push((await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView);
+    for (const id of controlIds) controlViews.push(await getJson<ItemView>(`${cluster.api}/v1/items/${id}`));
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
@@ -148,7 +128,7 @@ describe('politeness across a cluster of three crawler processes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const proc of procs) await proc?.stop();
+    await cluster?.stop();
     await nats?.stop();
     await web?.close();
     await db?.drop();

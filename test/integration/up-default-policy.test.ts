@@ -5,20 +5,14 @@
  * sent — the fixture sees zero connections — and the refusals are `error` checks that
  * never become removals.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBody, startFixtureWeb, type FixtureWeb } from '@tdm/fixture-web';
-import { freePort } from '@tdm/test-helpers';
+import { getJson, pollUntil, startTdmUp, submitReports, type TdmUp } from '@tdm/test-helpers';
 import type { CheckLogEntry, ItemView } from '@tdm/core';
-import { startTdm, waitForHttp, type TdmProcess } from './tdm-process.js';
 
 describe('tdm up with the default network policy', () => {
   let web: FixtureWeb;
-  let up: TdmProcess;
-  let dataDir: string;
-  let api = '';
+  let up: TdmUp;
   const urls: string[] = [];
   const items: Array<{ view: ItemView; checks: CheckLogEntry[] }> = [];
 
@@ -26,19 +20,11 @@ describe('tdm up with the default network policy', () => {
     web = await startFixtureWeb({ addresses: ['127.0.0.1'] });
     web.set('victim.example.test', '/a.jpg', { kind: 'body', body: makeBody('a', 1000) });
     web.set('127.0.0.1', '/b.jpg', { kind: 'body', body: makeBody('b', 1000) });
-    dataDir = mkdtempSync(path.join(tmpdir(), 'tdm-up-'));
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    up = startTdm(['up'], {
-      TDM_DATA_DIR: dataDir,
-      NATS_URL: '',
-      DATABASE_URL: '',
-      TDM_LISTEN: `127.0.0.1:${port}`,
+    up = await startTdmUp({
       TDM_CHECK_INTERVAL: '1s',
       TDM_HOST_MAP: 'victim.example.test=127.0.0.1',
       TDM_ALLOW_RANGES: '',
     });
-    await waitForHttp(`${api}/readyz`, up, 60_000);
     urls.push(
       `http://victim.example.test:${web.port}/a.jpg`,
       `http://127.0.0.1:${web.port}/b.jpg`,
@@ -49,32 +35,31 @@ describe('tdm up with the default network policy', () => {
       `http://[::ffff:127.0.0.1]:${web.port}/b.jpg`,
       `http://[::1]:${web.port}/b.jpg`,
     );
-    const response = await fetch(`${api}/v1/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(urls.map((url, i) => ({ url, reportId: `p${i}` }))),
-    });
-    expect(response.status).toBe(200);
-    const answers = (await response.json()) as Array<{ itemId: number }>;
+    const answers = await submitReports(
+      up.api,
+      urls.map((url, i) => ({ url, reportId: `p${i}` })),
+    );
     const ids = [...new Set(answers.map((answer) => answer.itemId))];
     // Wait until every item has at least 3 checks (bounded).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      items.length = 0;
-      for (const id of ids) {
-        const view = (await (await fetch(`${api}/v1/items/${id}`)).json()) as ItemView;
-        const checks = (await (await fetch(`${api}/v1/items/${id}/checks`)).json()) as CheckLogEntry[];
-        items.push({ view, checks });
-      }
-      if (items.every((item) => item.checks.length >= 3) || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
+    const last = await pollUntil(
+      async () => {
+        const read: typeof items = [];
+        for (const id of ids) {
+          const view = await getJson<ItemView>(`${up.api}/v1/items/${id}`);
+          const checks = await getJson<CheckLogEntry[]>(`${up.api}/v1/items/${id}/checks`);
+          read.push({ view, checks });
+        }
+        return read;
+      },
+      (read) => read.every((item) => item.checks.length >= 3),
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    items.push(...last);
   }, 120_000);
 
   afterAll(async () => {
-    await up?.stop();
+    await up?.close();
     await web?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('normalises the IPv4 spellings to one item and refuses every address before connecting', () => {
@@ -94,7 +79,7 @@ describe('tdm up with the default network policy', () => {
   });
 
   it('stops cleanly on SIGTERM', async () => {
-    await up.stop();
-    expect(up.child.exitCode).toBe(0);
+    await up.proc.stop();
+    expect(up.proc.child.exitCode).toBe(0);
   });
 });

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPLY, at, BACKENDS, count, openHarness, report, result, T0, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { APPLY, at, BACKENDS, count, useHarness, report, result, T0 } from './harness.js';
 
 const MINUTE = 60_000;
 
 describe.each(BACKENDS)('applyResults on %s', (kind) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(kind, 'apply');
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(kind, 'apply');
 
   async function newItem(): Promise<number> {
     const [r] = await h.store.insertReports([report({ reportedAt: T0, noticeSentAt: at(30_000) })]);
@@ -232,6 +223,7 @@ describe.each(BACKENDS)('applyResults on %s', (kind) => {
       durationMs: 321,
       redirects: [{ url: 'http://a.example/', status: 301, ip: '127.0.0.1' }],
       bytes: 20_480,
+      sha256: 'ab'.repeat(32),
     });
     await h.store.applyResults([r], APPLY);
     expect(await h.store.listChecks(id)).toEqual([

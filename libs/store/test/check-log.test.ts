@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partitionName, dayStart } from '../src/check-log.js';
-import { APPLY, BACKENDS, count, openHarness, report, result, type Harness } from './harness.js';
+import { APPLY, BACKENDS, count, useHarness, report, result } from './harness.js';
 
 const DAY = 24 * 3600_000;
 
 describe.each(BACKENDS)('check log partitions on %s', (kind) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(kind, 'check_log');
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(kind, 'check_log');
 
   async function partitions(): Promise<string[]> {
     const rows = await h.db.query<{ name: string }>(

@@ -1,22 +1,13 @@
 import type { CheckJob } from '@tdm/core';
 import { jobIdFor, parseSchedulePolicy } from '@tdm/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPLY, at, BACKENDS, openHarness, report, result, scheduling, T0, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { APPLY, at, BACKENDS, useHarness, report, result, scheduling, T0 } from './harness.js';
 
 const MINUTE = 60_000;
 const noop = async (): Promise<void> => undefined;
 
 describe.each(BACKENDS)('claimDueJobs on %s', (kind) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(kind, 'claim');
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(kind, 'claim');
 
   /** Inserts one item reported at T0 and returns its id and creation slot (its first next_check_at). */
   async function oneItem(

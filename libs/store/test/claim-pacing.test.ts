@@ -4,8 +4,8 @@
  * concurrent claimers; a domain with a huge backlog cannot starve the others.
  */
 import type { CheckJob } from '@tdm/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BACKENDS, openHarness, report, scheduling, type Harness } from './harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { BACKENDS, useHarness, report, scheduling } from './harness.js';
 import type { SchedulingPolicy } from '../src/store.js';
 
 const RATE = 10; // per second: 100 ms apart
@@ -29,14 +29,10 @@ function gaps(times: number[]): number[] {
 }
 
 describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
-  let h: Harness;
+  const h = useHarness(kind, 'pacing');
   let now: Date;
 
-  beforeAll(async () => {
-    h = await openHarness(kind, 'pacing');
-  });
   beforeEach(async () => {
-    await h.reset();
     await h.db.exec('TRUNCATE domain_pacing');
     // 50 items on several hosts of one registrable domain, all due longest; then 50 items
     // on 10 other domains (5 each), due later. Without a per-domain cap the big domain
@@ -55,9 +51,6 @@ describe.each(BACKENDS)('claimDueJobs with domain pacing on %s', (kind) => {
          FROM items AS i WHERE i.item_id = s.item_id`,
       [now.toISOString(), BIG],
     );
-  });
-  afterAll(async () => {
-    await h?.close();
   });
 
   it('books a domain at most rate × horizon jobs, 1/rate apart from now, and does not starve the others', async () => {

@@ -2,9 +2,10 @@
  * Runs one suite on both backends: PGlite in memory and a fresh PostgreSQL database per
  * test file. Tests get the store plus the raw Database (same connection) to look at rows.
  */
-import { createTestDatabase, type TestDatabase } from '@tdm/test-helpers';
-import type { CheckResult, NormalizedReport, SchedulePolicy } from '@tdm/core';
-import { fixedInterval, jobIdFor } from '@tdm/core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { BACKEND_NAMES, openBackendDatabase, type BackendName } from '@tdm/test-helpers';
+import type { NormalizedReport, SchedulePolicy } from '@tdm/core';
+import { fixedInterval } from '@tdm/core';
 import type { Database } from '../src/executor.js';
 import { silentLogger } from '../src/executor.js';
 import { openPgDatabase } from '../src/pg-database.js';
@@ -12,8 +13,8 @@ import { openPgliteDatabase } from '../src/pglite-database.js';
 import { SqlStore } from '../src/sql-store.js';
 import type { ApplyOptions, SchedulingPolicy } from '../src/store.js';
 
-export type BackendKind = 'pglite' | 'postgres';
-export const BACKENDS: BackendKind[] = ['pglite', 'postgres'];
+export type BackendKind = BackendName;
+export const BACKENDS = BACKEND_NAMES;
 
 export interface Harness {
   store: SqlStore;
@@ -24,14 +25,11 @@ export interface Harness {
 }
 
 export async function openHarness(kind: BackendKind, prefix: string): Promise<Harness> {
-  let database: TestDatabase | undefined;
-  let db: Database;
-  if (kind === 'postgres') {
-    database = await createTestDatabase(prefix);
-    db = openPgDatabase({ connectionString: database.url, logger: silentLogger });
-  } else {
-    db = await openPgliteDatabase(undefined);
-  }
+  const database = await openBackendDatabase(kind, prefix);
+  const db =
+    database.databaseUrl === undefined
+      ? await openPgliteDatabase(undefined)
+      : openPgDatabase({ connectionString: database.databaseUrl, logger: silentLogger });
   const store = new SqlStore(db, silentLogger);
   await store.migrate();
   return {
@@ -42,8 +40,41 @@ export async function openHarness(kind: BackendKind, prefix: string): Promise<Ha
     },
     async close() {
       await store.close();
-      await database?.drop();
+      await database.drop();
     },
+  };
+}
+
+/**
+ * The life cycle a suite shares: the harness opened once for the file on `kind`, every
+ * table emptied before each test (unless `reset: false`), closed at the end. Read its
+ * fields inside tests and hooks (they exist once the suite's beforeAll ran).
+ */
+export function useHarness(kind: BackendKind, prefix: string, options: { reset?: boolean } = {}): Harness {
+  let harness: Harness | undefined;
+  const open = (): Harness => {
+    if (!harness) throw new Error('the store harness is not open (use it inside tests and hooks)');
+    return harness;
+  };
+  beforeAll(async () => {
+    harness = await openHarness(kind, prefix);
+  });
+  if (options.reset !== false)
+    beforeEach(async () => {
+      await open().reset();
+    });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  return {
+    get store() {
+      return open().store;
+    },
+    get db() {
+      return open().db;
+    },
+    reset: () => open().reset(),
+    close: () => open().close(),
   };
 }
 
@@ -90,33 +121,5 @@ export async function count(db: Database, table: string): Promise<number> {
   return Number(rows[0]?.n);
 }
 
-/** A check result of `itemId` for the slot `scheduledAt`, started 100 ms later. */
-export function result(
-  itemId: number,
-  scheduledAt: Date,
-  outcome: CheckResult['outcome'],
-  overrides: Partial<CheckResult> = {},
-): CheckResult {
-  const offline = outcome === 'offline';
-  return {
-    jobId: jobIdFor(itemId, scheduledAt),
-    itemId,
-    scheduledAt: scheduledAt.toISOString(),
-    startedAt: new Date(scheduledAt.getTime() + 100).toISOString(),
-    durationMs: 42,
-    workerId: 'w1',
-    outcome,
-    reason: offline ? 'http_404' : outcome === 'error' ? 'internal' : null,
-    httpStatus: offline ? 404 : outcome === 'online' ? 200 : null,
-    ip: '127.0.0.1',
-    finalUrl: `http://item${itemId}.example/`,
-    redirects: [],
-    contentType: 'text/html',
-    bytes: offline ? 0 : 1234,
-    sha256: offline ? null : 'ab'.repeat(32),
-    sha1: null,
-    md5: null,
-    error: null,
-    ...overrides,
-  };
-}
+/** A check result of `itemId` for the slot `scheduledAt` (started 100 ms later). */
+export { makeCheckResult as result } from '@tdm/test-helpers';

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { at, BACKENDS, count, openHarness, report, T0, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { at, BACKENDS, count, useHarness, report, T0 } from './harness.js';
 
 const H1 = '1'.repeat(64);
 const H2 = '2'.repeat(64);
 
 describe.each(BACKENDS)('insertReports on %s', (kind) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(kind, 'insert_reports');
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(kind, 'insert_reports');
 
   it('creates an item per new URL, due at once, and is idempotent on (source, reportId)', async () => {
     const before = Date.now();

@@ -1,19 +1,13 @@
 import { createTestDatabase } from '@tdm/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../src/index.js';
 import { openPgliteDatabase } from '../src/pglite-database.js';
 import { silentLogger } from '../src/executor.js';
 import { runMigrations, MIGRATIONS } from '../src/migrations.js';
-import { BACKENDS, count, openHarness, type Harness } from './harness.js';
+import { BACKENDS, count, useHarness } from './harness.js';
 
 describe.each(BACKENDS)('migrations on %s', (kind) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(kind, 'migrations');
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(kind, 'migrations', { reset: false });
 
   it('records every migration once; migrating again applies nothing', async () => {
     expect(await count(h.db, 'schema_migrations')).toBe(MIGRATIONS.length);

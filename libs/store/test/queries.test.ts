@@ -1,6 +1,6 @@
 import type { RemovalRow } from '@tdm/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPLY, at, BACKENDS, openHarness, report, result, T0, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { APPLY, at, BACKENDS, useHarness, report, result, T0 } from './harness.js';
 
 const MINUTE = 60_000;
 
@@ -11,16 +11,7 @@ async function collect(iterable: AsyncIterable<RemovalRow>): Promise<RemovalRow[
 }
 
 describe.each(BACKENDS)('read queries on %s', (kind) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(kind, 'queries');
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(kind, 'queries');
 
   it('getItem answers null for an unknown or invalid id', async () => {
     expect(await h.store.getItem(12345)).toBeNull();
