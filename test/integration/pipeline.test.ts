@@ -9,15 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBody, sha256Hex, startFixtureWeb, type FixtureWeb } from '@tdm/fixture-web';
-import {
-  createTestDatabase,
-  getJson,
-  pollUntil,
-  startNatsServer,
-  startTdmCluster,
-  submitReports,
-  type TdmCluster,
-} from '@tdm/test-helpers';
+import { getJson, pollUntil, startTdmCluster, submitReports, type TdmCluster } from '@tdm/test-helpers';
 import type { CheckLogEntry, ItemView } from '@tdm/core';
 
 const INTERVAL_MS = 1000;
@@ -162,8 +154,6 @@ function buildCases(): Case[] {
 describe('pipeline: scheduler → JetStream → crawler → results → PostgreSQL', () => {
   const cases = buildCases();
   let web: FixtureWeb;
-  let nats: Awaited<ReturnType<typeof startNatsServer>>;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let cluster: TdmCluster;
   let api = '';
   let start = 0;
@@ -186,11 +176,8 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
       .forEach((c, i) =>
         web.set(c.host, c.path, { kind: 'flap', pFail: 0.2, pStall: 0.05, body: body(c), seed: 7 + i }),
       );
-    nats = await startNatsServer();
-    db = await createTestDatabase('pipeline');
     cluster = await startTdmCluster({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
+      databasePrefix: 'pipeline',
       env: {
         TDM_CHECK_INTERVAL: `${INTERVAL_MS}ms`,
         TDM_OFFLINE_RECHECK_INTERVAL: `${INTERVAL_MS}ms`,
@@ -297,9 +284,7 @@ describe('pipeline: scheduler → JetStream → crawler → results → PostgreS
 
   afterAll(async () => {
     await cluster?.stop();
-    await nats?.stop();
     await web?.close();
-    await db?.drop();
   });
 
   it('confirms every removal with the right reason, and lastOnlineAt ≤ true removal ≤ offlineAt ≤ removal + interval + slack', () => {

@@ -10,14 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { makeBody, startFixtureWeb, type FixtureLogEntry, type FixtureWeb } from '@tdm/fixture-web';
-import {
-  createTestDatabase,
-  getJson,
-  startNatsServer,
-  startTdmCluster,
-  submitReports,
-  type TdmCluster,
-} from '@tdm/test-helpers';
+import { getJson, startTdmCluster, submitReports, type TdmCluster } from '@tdm/test-helpers';
 import type { ItemView } from '@tdm/core';
 
 const RATE = 5;
@@ -52,8 +45,6 @@ function minGap(times: number[]): number {
 
 describe('politeness across a cluster of three crawler processes', () => {
   let web: FixtureWeb;
-  let nats: Awaited<ReturnType<typeof startNatsServer>>;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let cluster: TdmCluster;
   let schedulerStartedAt = 0;
   let log: FixtureLogEntry[] = [];
@@ -77,11 +68,8 @@ describe('politeness across a cluster of three crawler processes', () => {
         body: makeBody(`${host}${path}`, 2000),
         contentType: 'image/jpeg',
       });
-    nats = await startNatsServer();
-    db = await createTestDatabase('politeness_cluster');
     cluster = await startTdmCluster({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
+      databasePrefix: 'politeness_cluster',
       env: {
         TDM_CHECK_INTERVAL: '1s',
         TDM_OFFLINE_RECHECK_INTERVAL: '1s',
@@ -114,7 +102,7 @@ describe('politeness across a cluster of three crawler processes', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     log = [...web.log];
     for (const id of controlIds) controlViews.push(await getJson<ItemView>(`${cluster.api}/v1/items/${id}`));
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: cluster.database.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ worker_id: string; n: string }>(
@@ -129,9 +117,7 @@ describe('politeness across a cluster of three crawler processes', () => {
 
   afterAll(async () => {
     await cluster?.stop();
-    await nats?.stop();
     await web?.close();
-    await db?.drop();
   });
 
   it(`never lets the domain see more than ${RATE} + 1 requests in any 1-second window, over the whole run`, () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startNatsServer } from '@tdm/test-helpers';
+import { startNatsServer, waitFor } from '@tdm/test-helpers';
 import {
   BusDecodeError,
   CHECKS_STREAM,
@@ -13,7 +13,7 @@ import {
 } from '@tdm/bus';
 import type { CheckJob, CheckResult } from '@tdm/core';
 import { useBusTestNats } from './bus-harness.js';
-import { captureLogger, makeJob, makeResult, waitFor } from './fixtures.js';
+import { captureLogger, makeJob, makeResult } from './fixtures.js';
 
 const nats = useBusTestNats('bus-test', [CHECKS_STREAM, RESULTS_STREAM]);
 const { newBus, streamMessages } = nats;
@@ -103,8 +103,8 @@ describe('consumeJobs', () => {
       running -= 1;
       return 'ack';
     });
-    await waitFor(() => seen.size === 40, 20_000, 'all jobs handled');
-    await waitFor(async () => (await bus.pendingJobs()) === 0, 10_000, 'stream empty');
+    await waitFor(() => seen.size === 40, { timeoutMs: 20_000, what: 'all jobs handled' });
+    await waitFor(async () => (await bus.pendingJobs()) === 0, { timeoutMs: 10_000, what: 'stream empty' });
     await consumer.stop(1000);
     expect(maxRunning).toBe(3);
   });
@@ -126,7 +126,7 @@ describe('consumeJobs', () => {
       handled += 1;
       return 'ack';
     });
-    await waitFor(() => handled === JOBS, 30_000, 'all jobs handled');
+    await waitFor(() => handled === JOBS, { timeoutMs: 30_000, what: 'all jobs handled' });
     await consumer.stop(1000);
     pulls.unsubscribe();
     // Each pull asks for at least a quarter of the slots (8 of 32) unless the worker is idle.
@@ -143,7 +143,7 @@ describe('consumeJobs', () => {
       await gate;
       return 'ack';
     });
-    await waitFor(() => consumer.inFlight === 2, 10_000, 'two handlers running');
+    await waitFor(() => consumer.inFlight === 2, { timeoutMs: 10_000, what: 'two handlers running' });
     // Give a buffering consumer time to pull ahead; ours must not.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const jsm = await jetstreamManager(nats.raw);
@@ -151,7 +151,7 @@ describe('consumeJobs', () => {
     expect(info.num_ack_pending).toBe(2);
     expect(info.num_pending).toBe(18);
     release();
-    await waitFor(async () => (await bus.pendingJobs()) === 0, 15_000, 'stream empty');
+    await waitFor(async () => (await bus.pendingJobs()) === 0, { timeoutMs: 15_000, what: 'stream empty' });
     await consumer.stop(1000);
   });
 
@@ -167,8 +167,8 @@ describe('consumeJobs', () => {
       }
       return 'ack';
     });
-    await waitFor(() => deliveries.length === 4, 15_000, 'four deliveries');
-    await waitFor(async () => (await bus.pendingJobs()) === 0, 10_000, 'stream empty');
+    await waitFor(() => deliveries.length === 4, { timeoutMs: 15_000, what: 'four deliveries' });
+    await waitFor(async () => (await bus.pendingJobs()) === 0, { timeoutMs: 10_000, what: 'stream empty' });
     await consumer.stop(1000);
     expect(
       deliveries
@@ -190,8 +190,11 @@ describe('consumeJobs', () => {
       handled.push(job);
       return 'ack';
     });
-    await waitFor(() => handled.length === 2, 10_000, 'valid jobs handled');
-    await waitFor(async () => (await bus.pendingJobs()) === 0, 10_000, 'malformed ones gone from the stream');
+    await waitFor(() => handled.length === 2, { timeoutMs: 10_000, what: 'valid jobs handled' });
+    await waitFor(async () => (await bus.pendingJobs()) === 0, {
+      timeoutMs: 10_000,
+      what: 'malformed ones gone from the stream',
+    });
     await consumer.stop(1000);
     expect(handled.map((j) => j.itemId)).toEqual([1, 2]);
     expect(logger.lines.filter((l) => l.msg === 'malformed job terminated')).toHaveLength(2);
@@ -208,7 +211,7 @@ describe('consumeJobs', () => {
       aborted = true;
       return 'nak';
     });
-    await waitFor(() => first.inFlight === 1, 10_000, 'job running');
+    await waitFor(() => first.inFlight === 1, { timeoutMs: 10_000, what: 'job running' });
     const stopStarted = Date.now();
     await first.stop(200);
     expect(aborted).toBe(true);
@@ -219,7 +222,10 @@ describe('consumeJobs', () => {
       return 'ack';
     });
     // Well before the 30 s AckWait: the nak hands it over (after the first pull's expiry).
-    await waitFor(() => redelivered.length === 1, 10_000, 'redelivery to the second worker');
+    await waitFor(() => redelivered.length === 1, {
+      timeoutMs: 10_000,
+      what: 'redelivery to the second worker',
+    });
     await second.stop(1000);
     expect(redelivered).toEqual([2]);
   });
@@ -245,7 +251,10 @@ describe('consumeResults', () => {
         throw new Error('database down');
       }
     });
-    await waitFor(async () => (await streamMessages(RESULTS_STREAM)) === 0, 30_000, 'all results acked');
+    await waitFor(async () => (await streamMessages(RESULTS_STREAM)) === 0, {
+      timeoutMs: 30_000,
+      what: 'all results acked',
+    });
     await consumer.stop(2000);
     expect(batches.every((b) => b.length >= 1 && b.length <= 4)).toBe(true);
     // While a handler ran, its batch was still unacknowledged.
@@ -268,7 +277,7 @@ describe('NATS restart', () => {
         seen.add(job.itemId);
         return 'ack';
       });
-      await waitFor(() => seen.size === 50, 10_000, 'first 50 handled');
+      await waitFor(() => seen.size === 50, { timeoutMs: 10_000, what: 'first 50 handled' });
       await consumer.stop(1000);
       // Jobs published before the crash must survive it (file storage).
       await bus.publishJobs(Array.from({ length: 30 }, (_, i) => makeJob(100 + i)));
@@ -285,14 +294,16 @@ describe('NATS restart', () => {
             return false;
           }
         },
-        20_000,
-        'publishing after restart',
+        { timeoutMs: 20_000, what: 'publishing after restart' },
       );
       const again = bus.consumeJobs('http', { maxInFlight: 8 }, async (job) => {
         seen.add(job.itemId);
         return 'ack';
       });
-      await waitFor(() => seen.size === 100, 20_000, 'pre- and post-restart jobs handled');
+      await waitFor(() => seen.size === 100, {
+        timeoutMs: 20_000,
+        what: 'pre- and post-restart jobs handled',
+      });
       await again.stop(1000);
       expect(await bus.pendingJobs()).toBe(0);
     } finally {

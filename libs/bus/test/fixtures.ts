@@ -1,6 +1,7 @@
 /** Builders shared by the bus tests. */
 import type { CheckJob, CheckResult } from '@tdm/core';
 import type { BusLogger } from '@tdm/bus';
+import { makeCheckResult } from '@tdm/test-helpers';
 
 const BASE = Date.parse('2030-01-01T00:00:00.000Z');
 
@@ -18,28 +19,10 @@ export function makeJob(itemId: number, slot = 0, mode: CheckJob['mode'] = 'http
   };
 }
 
+/** The result of makeJob(itemId, slot): online, as test-helpers builds it. */
 export function makeResult(itemId: number, slot = 0): CheckResult {
   const job = makeJob(itemId, slot);
-  return {
-    jobId: job.jobId,
-    itemId,
-    scheduledAt: job.scheduledAt,
-    startedAt: new Date().toISOString(),
-    durationMs: 12,
-    workerId: 'test',
-    outcome: 'online',
-    reason: null,
-    httpStatus: 200,
-    ip: '127.0.0.1',
-    finalUrl: job.url,
-    redirects: [],
-    contentType: 'text/html',
-    bytes: 10,
-    sha256: 'a'.repeat(64),
-    sha1: null,
-    md5: null,
-    error: null,
-  };
+  return makeCheckResult(itemId, job.scheduledAt, 'online', { finalUrl: job.url });
 }
 
 export interface CapturedLine {
@@ -57,18 +40,4 @@ export function captureLogger(): BusLogger & { lines: CapturedLine[] } {
       lines.push({ level, obj, msg });
     };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-/** Polls `condition` every 25 ms until it is true or `timeoutMs` passed (then throws). */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

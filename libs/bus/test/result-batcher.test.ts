@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startNatsServer } from '@tdm/test-helpers';
+import { startNatsServer, waitFor } from '@tdm/test-helpers';
 import { BusPublishError, RESULTS_STREAM, RESULTS_SUBJECT, decodeResultBatch, encodeResult } from '@tdm/bus';
 import type { CheckResult } from '@tdm/core';
 import { batchMsgId } from '../src/result-batcher.js';
 import { useBusTestNats } from './bus-harness.js';
-import { captureLogger, makeResult, waitFor } from './fixtures.js';
+import { captureLogger, makeResult } from './fixtures.js';
 
 const nats = useBusTestNats('batcher-test', [RESULTS_STREAM]);
 const { newBus } = nats;
@@ -115,8 +115,7 @@ describe('publishResult batching', () => {
             return false;
           }
         },
-        20_000,
-        'publishing after restart',
+        { timeoutMs: 20_000, what: 'publishing after restart' },
       );
     } finally {
       await nats.closeBuses();
@@ -146,7 +145,7 @@ describe('consumeResults with batch messages', () => {
     const consumer = bus.consumeResults({ batchSize: 30, maxWaitMs: 1000 }, async (batch) => {
       calls.push(batch);
     });
-    await waitFor(async () => (await storedCount()) === 0, 15_000, 'all messages acked');
+    await waitFor(async () => (await storedCount()) === 0, { timeoutMs: 15_000, what: 'all messages acked' });
     await consumer.stop(2000);
     expect(calls.every((c) => c.length >= 1 && c.length <= 30)).toBe(true);
     expect(ids(calls.flat())).toEqual(ids(results));
@@ -168,7 +167,7 @@ describe('consumeResults with batch messages', () => {
     const consumer = bus.consumeResults({ batchSize: 10, maxWaitMs: 1000 }, async (batch) => {
       handled.push(...batch);
     });
-    await waitFor(async () => (await storedCount()) === 0, 15_000, 'all messages gone');
+    await waitFor(async () => (await storedCount()) === 0, { timeoutMs: 15_000, what: 'all messages gone' });
     await consumer.stop(2000);
     expect(handled.map((r) => r.itemId).sort()).toEqual([1, 3, 4]);
     const messages = logger.lines.map((l) => l.msg);
@@ -190,7 +189,7 @@ describe('consumeResults with batch messages', () => {
         throw new Error('database down');
       }
     });
-    await waitFor(async () => (await storedCount()) === 0, 15_000, 'all results acked');
+    await waitFor(async () => (await storedCount()) === 0, { timeoutMs: 15_000, what: 'all results acked' });
     await consumer.stop(2000);
     // The whole 40-result message came back: the first call failed, the other three never ran.
     expect(calls.length).toBe(5);

@@ -3,7 +3,11 @@ import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { makeBody, startFixtureWeb } from '@tdm/fixture-web';
 import type { FixtureWeb } from '@tdm/fixture-web';
+import { waitFor } from '@tdm/test-helpers';
 import { get } from './client.js';
+
+/** The server's own request counters, polled closely (they move within milliseconds). */
+const WAIT = { timeoutMs: 10_000, intervalMs: 10 };
 
 const opened: FixtureWeb[] = [];
 async function start(...args: Parameters<typeof startFixtureWeb>): Promise<FixtureWeb> {
@@ -96,7 +100,7 @@ describe('several addresses, one port', () => {
     const web = await start({ addresses: ['127.0.0.1', '127.0.0.3'] });
     web.set('a.test', '/stall', { kind: 'stall' });
     const pending = get(web.port, 'a.test', '/stall', { address: '127.0.0.3', timeoutMs: 30_000 });
-    await waitFor(() => web.requests('a.test', '/stall') === 1);
+    await waitFor(() => web.requests('a.test', '/stall') === 1, WAIT);
     await web.setHostDown('127.0.0.3', true);
     const seen = await pending;
     expect(seen.status).toBeNull();
@@ -161,7 +165,7 @@ describe('close', () => {
     web.set('a.test', '/slow', { kind: 'slow-headers', bytesPerSecond: 1 });
     const stalled = get(web.port, 'a.test', '/stall', { timeoutMs: 30_000 });
     const slow = get(web.port, 'a.test', '/slow', { timeoutMs: 30_000 });
-    await waitFor(() => web.requests() === 2);
+    await waitFor(() => web.requests() === 2, WAIT);
     const started = performance.now();
     await web.close();
     await web.close(); // idempotent
@@ -171,12 +175,3 @@ describe('close', () => {
     expect(await tcpProbe('127.0.0.1', web.port)).toBe('ECONNREFUSED');
   });
 });
-
-/** Polls a condition, bounded in time. */
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('waitFor: condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pollUntil } from '@tdm/test-helpers';
 import { DomainPacer } from '../src/domain-pacer.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,8 +58,11 @@ describe('DomainPacer', () => {
     expect(pacer.domains).toBe(1);
     await sleep(500);
     expect(pacer.domains).toBe(1); // not before the expiry
-    const deadline = Date.now() + 10_000;
-    while (pacer.domains > 0 && Date.now() < deadline) await sleep(100);
+    await pollUntil(
+      () => pacer.domains,
+      (domains) => domains === 0,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(pacer.domains).toBe(0);
     pacer.stop(new Error('done'));
   });

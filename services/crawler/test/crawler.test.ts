@@ -6,7 +6,7 @@ import { connectBus, type Bus } from '@tdm/bus';
 import { loadConfig, type CheckJob, type CheckResult, type Config } from '@tdm/core';
 import { createHttpProber, type HttpProber } from '@tdm/probe';
 import { createLogger, createMetrics, type Metrics } from '@tdm/telemetry';
-import { startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
+import { pollUntil, startNatsServer, waitFor, type NatsServerHandle } from '@tdm/test-helpers';
 import { createCrawler, type Crawler, type Politeness } from '@tdm/crawler';
 
 /** A target on loopback: /ok/<n> serves a known body, /gone 404s, /stall-once hangs on its first request. */
@@ -102,20 +102,11 @@ async function readResults(
   const consumer = bus.consumeResults({ batchSize: 100, maxWaitMs: 1000 }, async (batch) => {
     results.push(...batch);
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!until(results) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  await pollUntil(() => results, until, { timeoutMs });
   // Keep reading a little: a duplicate would show up now.
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   await consumer.stop(2000);
   return results;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 beforeAll(async () => {
@@ -240,11 +231,11 @@ describe('crawler', () => {
     const stalled = job('/stall-once', 7);
     await bus.publishJobs([stalled]);
     const first = crawler('w1');
-    await waitFor(
-      () => target.hits.get('/stall-once') === 1,
-      10_000,
-      'the first crawler to reach the target',
-    );
+    await waitFor(() => target.hits.get('/stall-once') === 1, {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      what: 'the first crawler to reach the target',
+    });
     const stopStarted = Date.now();
     await first.stop(300);
     expect(Date.now() - stopStarted).toBeLessThan(10_000);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, validateReport } from '@tdm/core';
 import { startCheckLogMaintenance } from '@tdm/results';
+import { pollUntil } from '@tdm/test-helpers';
 import { BACKENDS, checkResult, silentLogger } from './support.js';
 
 describe.each(BACKENDS)('check log maintenance on $name', (backend) => {
@@ -30,12 +31,11 @@ describe.each(BACKENDS)('check log maintenance on $name', (backend) => {
       const config = loadConfig({ env: {}, overrides: { checkLogRetention: '30d' } });
       const maintenance = startCheckLogMaintenance(store, config, silentLogger());
       try {
-        const deadline = Date.now() + 10_000;
-        let left = await store.listChecks(itemId);
-        while (left.length > 1 && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          left = await store.listChecks(itemId);
-        }
+        const left = await pollUntil(
+          () => store.listChecks(itemId),
+          (checks) => checks.length <= 1,
+          { timeoutMs: 10_000, intervalMs: 50 },
+        );
         expect(left.map((check) => check.scheduledAt)).toEqual([recent]);
       } finally {
         maintenance.stop();

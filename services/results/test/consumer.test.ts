@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, type Bus } from '@tdm/bus';
 import type { Store } from '@tdm/store';
-import { startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
+import { startNatsServer, waitFor, type NatsServerHandle } from '@tdm/test-helpers';
 import { createResultsConsumer, createResultsHandler, type ResultsConsumer } from '@tdm/results';
 import { BACKENDS, checkResult, openHarness, postReports, type Harness } from './support.js';
 
-/** Polls `probe` every 50 ms until it returns true, for at most `timeoutMs`. */
-async function waitFor(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
+/** Results cross a real nats-server and store: allow them seconds, polled every 50 ms. */
+const SETTLE = { timeoutMs: 20_000, intervalMs: 50 };
 
 /** The real store, whose first `failures` applyResults calls throw (a fault injected in front of it). */
 function failingStore(store: Store, failures: number): Store & { calls(): number } {
@@ -125,6 +118,7 @@ describe('createResultsConsumer with a real nats-server', () => {
 
     await waitFor(
       async () => (await itemState(itemA)).state === 'offline' && (await itemState(itemB)).state === 'online',
+      { ...SETTLE, what: 'item A offline and item B online' },
     );
     expect(flaky.calls()).toBeGreaterThanOrEqual(3);
     expect(await itemState(itemA)).toMatchObject({
@@ -135,8 +129,9 @@ describe('createResultsConsumer with a real nats-server', () => {
 
     // A result older than the newest applied one is ignored and counted as such.
     await bus.publishResult(checkResult(itemA, '2024-06-01T09:00:00Z', 'online'));
-    await waitFor(async () =>
-      /tdm_results_total\{applied="false"\} [1-9]/.test(await h.metrics.registry.metrics()),
+    await waitFor(
+      async () => /tdm_results_total\{applied="false"\} [1-9]/.test(await h.metrics.registry.metrics()),
+      { ...SETTLE, what: 'the stale result to be counted' },
     );
     const metrics = await h.metrics.registry.metrics();
     expect(metrics).toMatch(/tdm_results_total\{applied="true"\} 3\n/);
@@ -184,7 +179,10 @@ describe('createResultsConsumer with a real nats-server', () => {
       maxWaitMs: 1000,
     });
     consumer.start();
-    await waitFor(async () => sizes.reduce((a, b) => a + b, 0) >= 25);
+    await waitFor(async () => sizes.reduce((a, b) => a + b, 0) >= 25, {
+      ...SETTLE,
+      what: '25 results applied',
+    });
     await consumer.stop();
     consumer = undefined;
     expect(sizes).toEqual([10, 10, 5]);

@@ -3,49 +3,33 @@
  * through @tdm/test-helpers), the app built on it, and synthetic check results.
  */
 import type { FastifyInstance } from 'fastify';
-import {
-  jobIdFor,
-  loadConfig,
-  type CheckResult,
-  type Config,
-  type OfflineReason,
-  type Outcome,
-} from '@tdm/core';
+import { loadConfig, type CheckResult, type Config, type OfflineReason, type Outcome } from '@tdm/core';
 import { openStore, type Store } from '@tdm/store';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@tdm/telemetry';
-import { createTestDatabase } from '@tdm/test-helpers';
+import { BACKEND_NAMES, makeCheckResult, openBackendDatabase, type BackendName } from '@tdm/test-helpers';
 import { buildApp, type BuildAppOptions } from '@tdm/results';
 
 export interface Backend {
-  name: 'pglite' | 'postgres';
+  name: BackendName;
+  /** A migrated store on this backend (a fresh database for PostgreSQL). */
   open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
 }
 
-export const BACKENDS: Backend[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const store = await openStore({});
-      await store.migrate();
-      return { store, cleanup: () => store.close() };
-    },
+export const BACKENDS: Backend[] = BACKEND_NAMES.map((name) => ({
+  name,
+  async open() {
+    const database = await openBackendDatabase(name, 'results');
+    const store = await openStore({ databaseUrl: database.databaseUrl });
+    await store.migrate();
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await database.drop();
+      },
+    };
   },
-  {
-    name: 'postgres',
-    async open() {
-      const db = await createTestDatabase('results');
-      const store = await openStore({ databaseUrl: db.url });
-      await store.migrate();
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  },
-];
+}));
 
 export function silentLogger(): Logger {
   return createLogger({ service: 'results-test', level: 'silent' });
@@ -91,27 +75,12 @@ export function checkResult(
   reason: OfflineReason | null = null,
   url = 'http://unused.invalid/',
 ): CheckResult {
-  const slot = new Date(scheduledAt);
-  return {
-    jobId: jobIdFor(itemId, slot),
-    itemId,
-    scheduledAt: slot.toISOString(),
-    startedAt: new Date(slot.getTime() + 2000).toISOString(),
-    durationMs: 120,
-    workerId: 'test-worker',
-    outcome,
+  return makeCheckResult(itemId, scheduledAt, outcome, {
     reason,
-    httpStatus: outcome === 'online' ? 200 : reason === 'http_404' ? 404 : reason === 'http_410' ? 410 : null,
-    ip: '127.0.0.1',
     finalUrl: url,
-    redirects: [],
-    contentType: outcome === 'online' ? 'image/jpeg' : null,
-    bytes: outcome === 'online' ? 2048 : 0,
-    sha256: outcome === 'online' ? 'a'.repeat(64) : null,
-    sha1: null,
-    md5: null,
-    error: null,
-  };
+    startedAfterMs: 2000,
+    durationMs: 120,
+  });
 }
 
 /** One element of the POST /v1/reports answer (either shape). */

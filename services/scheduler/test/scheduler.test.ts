@@ -3,7 +3,7 @@ import { connectBus, type Bus } from '@tdm/bus';
 import { loadConfig, validateReport, type CheckJob, type Config, type LoadConfigOptions } from '@tdm/core';
 import { openStore, type Store } from '@tdm/store';
 import { createLogger, createMetrics, type Metrics } from '@tdm/telemetry';
-import { startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
+import { pollUntil, startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
 import { createScheduler, pacingHorizonMs, type Scheduler } from '@tdm/scheduler';
 
 let nats: NatsServerHandle;
@@ -52,8 +52,7 @@ async function collect(done: (jobs: CheckJob[]) => boolean, timeoutMs: number): 
     jobs.push(job);
     return 'ack';
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!done(jobs) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  await pollUntil(() => jobs, done, { timeoutMs });
   await consumer.stop(1000);
   return jobs;
 }
@@ -131,12 +130,11 @@ describe('scheduler', () => {
     await insertItems(10);
     start(config({ maxPendingJobs: 3, schedulerBatch: 2 }));
     // 0 → 2 → 4 jobs; at 4 (> 3) it must stop, though all 10 items are due.
-    let pending = 0;
-    const deadline = Date.now() + 10_000;
-    while (pending < 4 && Date.now() < deadline) {
-      await sleep(25);
-      pending = await bus.pendingJobs();
-    }
+    const pending = await pollUntil(
+      () => bus.pendingJobs(),
+      (n) => n >= 4,
+      { timeoutMs: 10_000 },
+    );
     expect(pending).toBe(4);
     await sleep(1500); // several ticks and one whole check interval: still held back
     expect(await bus.pendingJobs()).toBe(4);

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { assertBuildIsFresh, REPO_ROOT } from './build-freshness.js';
+import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { freePort } from './ports.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { waitFor } from './wait-for.js';
 
 export const TDM_MAIN = path.join(REPO_ROOT, 'services/cli/dist/main.js');
@@ -151,8 +153,8 @@ export async function startTdmUp(env: Record<string, string>): Promise<TdmUp> {
 }
 
 export interface TdmClusterOptions {
-  natsUrl: string;
-  databaseUrl: string;
+  /** Names the cluster's PostgreSQL test database. */
+  databasePrefix: string;
   /** Settings for every service (NATS_URL, DATABASE_URL and TDM_LISTEN are set here). */
   env: Record<string, string>;
   /** How many `tdm crawler` processes. @default 1 */
@@ -164,6 +166,10 @@ export interface TdmClusterOptions {
 export interface TdmCluster {
   /** `http://127.0.0.1:<port>`, the results service's API. */
   readonly api: string;
+  /** Its own nats-server. */
+  readonly nats: NatsServerHandle;
+  /** Its own PostgreSQL database (dropped by stop). */
+  readonly database: TestDatabase;
   /** The settings every service got. */
   readonly env: Record<string, string>;
   /** The running results service (replaced by restartResults). */
@@ -174,34 +180,65 @@ export interface TdmCluster {
   restartResults(): Promise<void>;
   /** Starts the scheduler (its metrics on a free port) without waiting for it. */
   startScheduler(): Promise<TdmProcess>;
-  /** Stops every process it started (SIGTERM), in start order. */
+  /** Stops every process it started (SIGTERM, in start order), its nats-server, and drops the database. */
   stop(): Promise<void>;
 }
 
 /**
- * Migrates the database, then starts the results service and the crawlers, each waited
- * for on its /readyz; the scheduler is left to the test (startScheduler), which decides
- * when checks begin.
+ * A cluster of separate services as in production, on a nats-server and a PostgreSQL
+ * database of its own: migrates, then starts the results service and the crawlers, each
+ * waited for on its /readyz. The scheduler is left to the test (startScheduler), which
+ * decides when checks begin.
  */
 export async function startTdmCluster(options: TdmClusterOptions): Promise<TdmCluster> {
+  const nats = await startNatsServer();
+  const database = await createTestDatabase(options.databasePrefix).catch(async (error: unknown) => {
+    await nats.stop();
+    throw error;
+  });
+  const started: TdmProcess[] = [];
+  const stop = async (): Promise<void> => {
+    for (const proc of started) await proc.stop();
+    await nats.stop();
+    await database.drop();
+  };
+  try {
+    return await startServices(options, nats, database, started, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startServices(
+  options: TdmClusterOptions,
+  nats: NatsServerHandle,
+  database: TestDatabase,
+  started: TdmProcess[],
+  stop: () => Promise<void>,
+): Promise<TdmCluster> {
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
   const env: Record<string, string> = {
-    NATS_URL: options.natsUrl,
-    DATABASE_URL: options.databaseUrl,
+    NATS_URL: nats.url,
+    DATABASE_URL: database.url,
     TDM_LISTEN: `127.0.0.1:${apiPort}`,
     ...options.env,
   };
   const migrate = await runTdm(['migrate'], env);
   if (migrate.code !== 0) throw new Error(`tdm migrate exited ${migrate.code}:\n${migrate.stderr}`);
 
-  const started: TdmProcess[] = [];
-  const startReady = async (args: string[], serviceEnv: Record<string, string>, readyz: string) => {
+  const startReady = async (
+    args: string[],
+    serviceEnv: Record<string, string>,
+    readyz: string,
+  ): Promise<TdmProcess> => {
     const proc = startTdm(args, serviceEnv);
     started.push(proc);
     await waitForHttp(readyz, proc);
     return proc;
   };
+  /** A service's settings with its metrics (and /readyz) on a free port. */
   const withMetrics = async (extra: Record<string, string> = {}) => {
     const port = await freePort();
     return {
@@ -219,6 +256,8 @@ export async function startTdmCluster(options: TdmClusterOptions): Promise<TdmCl
   let scheduler: TdmProcess | undefined;
   return {
     api,
+    nats,
+    database,
     env,
     get results() {
       return results;
@@ -236,8 +275,6 @@ export async function startTdmCluster(options: TdmClusterOptions): Promise<TdmCl
       started.push(scheduler);
       return scheduler;
     },
-    async stop() {
-      for (const proc of started) await proc.stop();
-    },
+    stop,
   };
 }
