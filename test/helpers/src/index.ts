@@ -6,4 +6,7 @@ export * from './wait-for.js';
 export * from './check-result.js';
 export * from './backends.js';
 export * from './build-freshness.js';
-export * from './tdm.js';
+export * from './tdm-process.js';
+export * from './tdm-api.js';
+export * from './tdm-up.js';
+export * from './tdm-cluster.js';
