@@ -20,7 +20,24 @@ describe('the stale-build guard', () => {
 
   beforeEach(() => {
     root = mkdtempSync(path.join(tmpdir(), 'tdm-freshness-'));
-    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ workspaces: ['libs/a', 'libs/docs'] }));
+    const workspaces = {
+      'services/app': ['@x/a', '@x/docs'],
+      'libs/a': [],
+      'libs/docs': [],
+      'libs/unused': [],
+    };
+    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ workspaces: Object.keys(workspaces) }));
+    for (const [dir, dependencies] of Object.entries(workspaces)) {
+      const manifest = {
+        name: `@x/${path.basename(dir)}`,
+        dependencies: Object.fromEntries([...dependencies, 'left-pad'].map((name) => [name, '1.0.0'])),
+      };
+      mkdirSync(path.join(root, dir), { recursive: true });
+      writeFileSync(path.join(root, dir, 'package.json'), JSON.stringify(manifest));
+    }
+    put('services/app/src/main.ts', 0);
+    put('services/app/dist/main.js', 10);
+    put('libs/unused/src/index.ts', 50); // never built, but the app does not load it
     put('libs/a/src/index.ts', 0);
     put('libs/a/src/deep/part.ts', 0);
     put('libs/a/src/types.d.ts', 50); // hand-written declarations compile to nothing
@@ -31,38 +48,48 @@ describe('the stale-build guard', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('passes when every output is at least as new as its source', () => {
-    expect(findStaleOutputs(root)).toEqual([]);
-    expect(() => assertBuildIsFresh(root)).not.toThrow();
+  it('passes when every output the entry loads is at least as new as its source', () => {
+    expect(findStaleOutputs(root, 'services/app')).toEqual([]);
+    expect(() => assertBuildIsFresh(root, 'services/app')).not.toThrow();
   });
 
   it('names a source changed after the last build, and fails with the command to run', () => {
     put('libs/a/src/deep/part.ts', 20);
-    expect(findStaleOutputs(root)).toEqual([
+    expect(findStaleOutputs(root, 'services/app')).toEqual([
       { source: 'libs/a/src/deep/part.ts', output: 'libs/a/dist/deep/part.js', why: 'older' },
     ]);
-    expect(() => assertBuildIsFresh(root)).toThrow(
+    expect(() => assertBuildIsFresh(root, 'services/app')).toThrow(
       /libs\/a\/dist\/deep\/part\.js is older than libs\/a\/src\/deep\/part\.ts[\s\S]*npx tsc --build/,
     );
   });
 
   it('names a source that was never compiled', () => {
     put('libs/a/src/new-module.ts', 5);
-    expect(findStaleOutputs(root)).toEqual([
+    expect(findStaleOutputs(root, 'services/app')).toEqual([
       { source: 'libs/a/src/new-module.ts', output: 'libs/a/dist/new-module.js', why: 'missing' },
     ]);
-    expect(() => assertBuildIsFresh(root)).toThrow(/libs\/a\/dist\/new-module\.js is missing/);
+    expect(() => assertBuildIsFresh(root, 'services/app')).toThrow(
+      /libs\/a\/dist\/new-module\.js is missing/,
+    );
   });
 
   it('accepts an old output whose package was rebuilt after the source (tsc --build keeps unchanged outputs)', () => {
     put('libs/a/src/index.ts', 20);
     put('libs/a/dist/.tsbuildinfo', 30);
-    expect(findStaleOutputs(root)).toEqual([]);
+    expect(findStaleOutputs(root, 'services/app')).toEqual([]);
+  });
+
+  it('follows the dependencies: a package the entry loads counts, another one does not', () => {
+    expect(findStaleOutputs(root, 'libs/unused')).toEqual([
+      { source: 'libs/unused/src/index.ts', output: 'libs/unused/dist/index.js', why: 'missing' },
+    ]);
+    put('services/app/src/main.ts', 20);
+    expect(findStaleOutputs(root, 'services/app').map((s) => s.source)).toEqual(['services/app/src/main.ts']);
   });
 
   it('counts every stale file and shows the first five', () => {
     for (let i = 0; i < 7; i++) put(`libs/a/src/m${i}.ts`, 5);
-    expect(findStaleOutputs(root)).toHaveLength(7);
-    expect(() => assertBuildIsFresh(root)).toThrow(/… and 2 more/);
+    expect(findStaleOutputs(root, 'services/app')).toHaveLength(7);
+    expect(() => assertBuildIsFresh(root, 'services/app')).toThrow(/… and 2 more/);
   });
 });
