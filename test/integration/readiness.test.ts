@@ -8,10 +8,12 @@ import {
   createTestDatabase,
   freePort,
   startNatsServer,
+  startTdm,
+  waitForHttp,
   type NatsServerHandle,
+  type TdmProcess,
   type TestDatabase,
 } from '@tdm/test-helpers';
-import { startTdm, waitForHttp, type TdmProcess } from './tdm-process.js';
 
 let nats: NatsServerHandle;
 let db: TestDatabase;
