@@ -13,5 +13,6 @@ export type {
 } from './store.js';
 export type { StoreLogger } from './executor.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
+export { StoreLockedError } from './folder-lock.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';

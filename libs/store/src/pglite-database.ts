@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Executor } from './executor.js';
+import { lockFolder } from './folder-lock.js';
 
 function executorFor(db: PGlite | Transaction): Executor {
   return {
@@ -19,10 +20,21 @@ function executorFor(db: PGlite | Transaction): Executor {
   };
 }
 
-/** Opens PGlite in `directory` (created when missing), or in memory when undefined. */
+/**
+ * Opens PGlite in `directory` (created when missing), or in memory when undefined. A
+ * folder is held by one process at a time (folder-lock.ts): a second opener gets
+ * StoreLockedError naming the owner.
+ */
 export async function openPgliteDatabase(directory: string | undefined): Promise<Database> {
   if (directory !== undefined) await mkdir(directory, { recursive: true });
-  const db = directory === undefined ? await PGlite.create() : await PGlite.create({ dataDir: directory });
+  const lock = directory === undefined ? null : lockFolder(directory);
+  let db: PGlite;
+  try {
+    db = directory === undefined ? await PGlite.create() : await PGlite.create({ dataDir: directory });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const base = executorFor(db);
   return {
     kind: 'pglite',
@@ -32,7 +44,11 @@ export async function openPgliteDatabase(directory: string | undefined): Promise
       return await db.transaction((tx) => fn(executorFor(tx)));
     },
     async close(): Promise<void> {
-      if (!db.closed) await db.close();
+      try {
+        if (!db.closed) await db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

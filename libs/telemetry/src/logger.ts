@@ -10,7 +10,10 @@ export type { Logger } from 'pino';
 export interface LoggerOptions {
   service: string;
   level?: string;
-  /** Where lines go (default stdout); tests pass a stream to read them back. */
+  /**
+   * Where lines go: standard error by default, so that a command's data on standard output
+   * (`tdm export > removals.csv`) is never mixed with log lines. Tests pass a stream.
+   */
   destination?: DestinationStream;
 }
 
@@ -32,7 +35,7 @@ export function createLogger(options: LoggerOptions): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? pino.destination(2),
   );
 }
 

@@ -1,5 +1,6 @@
 /** `tdm export`: the removals in a time window, as the API's /v1/removals gives them. */
 import { createWriteStream } from 'node:fs';
+import { TdmError } from '@tdm/core';
 import { once } from 'node:events';
 import { parseTimestampOption } from '../import/timestamps.js';
 import type { Command } from '../command.js';
@@ -11,22 +12,26 @@ import { openConfiguredStore } from '../runtime/services.js';
 export const exportCommand: Command = {
   name: 'export',
   summary: 'export removal episodes (every confirmed removal) as CSV, NDJSON or JSON',
-  help: `Usage: tdm export [--since ISO] [--until ISO] [--format csv|ndjson|json] [--output FILE]
+  help: `Usage: tdm export [--since ISO] [--until ISO] [--format csv|ndjson|json] [--output FILE] [--api URL]
 
 Writes every removal episode whose confirmed removal (offlineAt) falls in [since, until),
 oldest first, with reportedAt, noticeSentAt, lastOnlineAt, offlineAt, confirmedAt, reason,
-time to removal, episode number and reappearedAt (an item removed twice has two rows). Reads DATABASE_URL or the embedded store.
+time to removal, episode number and reappearedAt (an item removed twice has two rows).
+Reads DATABASE_URL or the embedded store, or with --api a running results service's
+GET /v1/removals (needed while \`tdm up\` holds the embedded store).
 
 Options:
   --since ISO    start of the window (inclusive)
   --until ISO    end of the window (exclusive)
   --format F     csv (default), ndjson or json
-  --output FILE  write there instead of standard output`,
+  --output FILE  write there instead of standard output
+  --api URL      results service base URL, e.g. http://127.0.0.1:8080`,
   options: {
     since: { type: 'string' },
     until: { type: 'string' },
     format: { type: 'string' },
     output: { type: 'string' },
+    api: { type: 'string' },
   },
   async run({ values, stdout }) {
     const format = (values['format'] as string | undefined) ?? 'csv';
@@ -35,23 +40,14 @@ Options:
     }
     const since = parseTimestampOption('since', values['since']);
     const until = parseTimestampOption('until', values['until']);
-    const rt = createRuntime('export');
     const out = typeof values['output'] === 'string' ? createWriteStream(values['output']) : stdout;
-    let rows = 0;
-    try {
-      const store = await openConfiguredStore(rt);
-      // The same encoder as GET /v1/removals, so the file and the API agree byte for byte.
-      const rowsCounted = countRows(store.removals({ since, until }), () => rows++)[Symbol.asyncIterator]();
-      for await (const chunk of encodeRemovals(
-        format as RemovalFormat,
-        await rowsCounted.next(),
-        rowsCounted,
-      )) {
-        if (!out.write(chunk)) await once(out, 'drain');
-      }
-    } finally {
-      await rt.lifecycle.stop();
-    }
+    const write = async (chunk: string): Promise<void> => {
+      if (!out.write(chunk)) await once(out, 'drain');
+    };
+    const rows =
+      typeof values['api'] === 'string'
+        ? await exportThroughApi(values['api'], { format, since, until }, write)
+        : await exportFromStore(format, since, until, write);
     if (out !== stdout) {
       out.end();
       await once(out, 'finish');
@@ -60,6 +56,73 @@ Options:
     return 0;
   },
 };
+
+/** Straight from the store (DATABASE_URL or the embedded one, which no other process may hold). */
+async function exportFromStore(
+  format: RemovalFormat,
+  since: Date | undefined,
+  until: Date | undefined,
+  write: (chunk: string) => Promise<void>,
+): Promise<number> {
+  const rt = createRuntime('export');
+  let rows = 0;
+  try {
+    const store = await openConfiguredStore(rt);
+    // The same encoder as GET /v1/removals, so the file and the API agree byte for byte.
+    const rowsCounted = countRows(store.removals({ since, until }), () => rows++)[Symbol.asyncIterator]();
+    for await (const chunk of encodeRemovals(format, await rowsCounted.next(), rowsCounted))
+      await write(chunk);
+  } finally {
+    await rt.lifecycle.stop();
+  }
+  return rows;
+}
+
+/** Through a running results service: its GET /v1/removals, streamed as it arrives. */
+async function exportThroughApi(
+  baseUrl: string,
+  query: { format: RemovalFormat; since: Date | undefined; until: Date | undefined },
+  write: (chunk: string) => Promise<void>,
+): Promise<number> {
+  const url = new URL('/v1/removals', baseUrl);
+  url.searchParams.set('format', query.format);
+  if (query.since) url.searchParams.set('since', query.since.toISOString());
+  if (query.until) url.searchParams.set('until', query.until.toISOString());
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new TdmError('TDM_ERR_EXPORT', `cannot reach ${baseUrl}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (!response.ok || response.body === null)
+    throw new TdmError(
+      'TDM_ERR_EXPORT',
+      `GET /v1/removals answered ${response.status}: ${await response.text()}`,
+    );
+  const decoder = new TextDecoder();
+  let rows = 0;
+  let last = '';
+  for await (const bytes of response.body) {
+    const text = decoder.decode(bytes, { stream: true });
+    rows += countRecords(query.format, text);
+    if (text !== '') last = text;
+    await write(text);
+  }
+  const tail = decoder.decode();
+  if (tail !== '') await write(tail);
+  // A stream cut mid-way (the server failed after the status line) ends without its last line end.
+  if (last !== '' && !last.endsWith('\n'))
+    throw new TdmError('TDM_ERR_EXPORT', 'the export stream from the API was cut before its end');
+  return query.format === 'csv' ? Math.max(0, rows - 1) : rows;
+}
+
+/** Line ends in a chunk: one per row for NDJSON and CSV (CSV fields may hold quoted line breaks; a close count). */
+function countRecords(format: RemovalFormat, text: string): number {
+  if (format === 'json') return (text.match(/\n\{/g) ?? []).length;
+  return (text.match(format === 'csv' ? /\r\n/g : /\n/g) ?? []).length;
+}
 
 async function* countRows<T>(rows: AsyncIterable<T>, onRow: () => void): AsyncGenerator<T> {
   for await (const row of rows) {

@@ -1,5 +1,6 @@
 /** `tdm import FILE`: bulk reports from CSV or NDJSON, straight into the store or through the API. */
-import { statSync } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { TdmError, ValidationError, validateReport, type NormalizedReport } from '@tdm/core';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -16,6 +17,8 @@ interface Rejected {
   line: number;
   code: string;
   message: string;
+  /** The row as read (null when it could not be parsed), for the --rejects file. */
+  row: unknown;
 }
 
 type Sink = (batch: Array<{ line: number; raw: unknown; report: NormalizedReport | null }>) => Promise<{
@@ -46,7 +49,12 @@ function apiSink(baseUrl: string): Sink {
     answers.forEach((answer, index) => {
       const line = batch[index]?.line ?? 0;
       if (answer.error)
-        outcome.rejected.push({ line, code: answer.error.code, message: answer.error.message });
+        outcome.rejected.push({
+          line,
+          code: answer.error.code,
+          message: answer.error.message,
+          row: batch[index]?.raw ?? null,
+        });
       else if (answer.created) outcome.created++;
       else outcome.duplicate++;
     });
@@ -54,10 +62,30 @@ function apiSink(baseUrl: string): Sink {
   };
 }
 
+/** `TDM_ERR_URL_INVALID 3, TDM_ERR_TIMESTAMP 1`: most frequent first. */
+function countsByCode(rejected: Rejected[]): string {
+  const counts = new Map<string, number>();
+  for (const { code } of rejected) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+}
+
+/** Every rejected row as one NDJSON line, in file order. */
+async function writeRejects(file: string, rejected: Rejected[]): Promise<void> {
+  const out = createWriteStream(file, { mode: 0o600 });
+  for (const { line, code, message, row } of rejected) {
+    if (!out.write(JSON.stringify({ line, code, message, row }) + '\n')) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
 export const importCommand: Command = {
   name: 'import',
   summary: 'import reports from a CSV or NDJSON file',
-  help: `Usage: tdm import FILE [--format csv|ndjson] [--source NAME] [--api URL]
+  help: `Usage: tdm import FILE [--format csv|ndjson] [--source NAME] [--api URL] [--rejects FILE]
 
 Reads reports (fields: url, reportId, source, reportedAt, noticeSentAt, sha256, sha1,
 md5, mode, labels — CSV with a header row, labels as a JSON object; or one JSON
@@ -68,13 +96,23 @@ are rejected with their line and reason while the good ones are kept. Idempotent
 Writes to the database directly (DATABASE_URL or the embedded store), or with --api
 to a running results service (needed while \`tdm up\` holds the embedded store).
 
+The summary counts the rejected rows per error code and lists the first ${SHOWN_REJECTS};
+--rejects FILE writes every rejected row to FILE as NDJSON ({line, code, message, row}),
+ready to be fixed and imported again.
+
 Exit codes: 0 all rows imported, 3 some rows rejected, 1 the file could not be read.
 
 Options:
   --format csv|ndjson  file format (default: from the file name)
   --source NAME        source for rows without one (default "import")
-  --api URL            results service base URL, e.g. http://127.0.0.1:8080`,
-  options: { format: { type: 'string' }, source: { type: 'string' }, api: { type: 'string' } },
+  --api URL            results service base URL, e.g. http://127.0.0.1:8080
+  --rejects FILE       write every rejected row, with its line and reason, to FILE (NDJSON)`,
+  options: {
+    format: { type: 'string' },
+    source: { type: 'string' },
+    api: { type: 'string' },
+    rejects: { type: 'string' },
+  },
   async run({ values, positionals, stdout, stderr }) {
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0) throw new UsageError('give exactly one FILE');
@@ -110,7 +148,6 @@ Options:
     const totals = { rows: 0, created: 0, duplicate: 0 };
     const rejected: Rejected[] = [];
     const progress = new ProgressBar(stderr, size);
-    let bytesApprox = 0;
     try {
       let batch: Array<{ line: number; raw: unknown; report: NormalizedReport | null }> = [];
       const flush = async (): Promise<void> => {
@@ -124,9 +161,8 @@ Options:
       const now = new Date();
       for await (const row of readReports(file, format)) {
         totals.rows++;
-        bytesApprox += JSON.stringify(row.value ?? '').length + 1;
         if (row.parseError !== undefined) {
-          rejected.push({ line: row.line, code: 'TDM_ERR_FIELD', message: row.parseError });
+          rejected.push({ line: row.line, code: 'TDM_ERR_FIELD', message: row.parseError, row: null });
           continue;
         }
         if (typeof values['api'] === 'string') {
@@ -143,11 +179,12 @@ Options:
             });
           } catch (error) {
             if (!(error instanceof ValidationError)) throw error;
-            rejected.push({ line: row.line, code: error.code, message: error.message });
+            rejected.push({ line: row.line, code: error.code, message: error.message, row: row.value });
           }
         }
         if (batch.length >= BATCH) await flush();
-        progress.update(bytesApprox, `${totals.rows} rows, ${rejected.length} rejected`);
+        // Bytes of the file read so far: the same unit as the file size the bar counts to.
+        progress.update(row.offset, `${totals.rows} rows, ${rejected.length} rejected`);
       }
       await flush();
       progress.finish(`${totals.rows} rows, ${rejected.length} rejected`);
@@ -161,11 +198,18 @@ Options:
       `imported ${file}: ${totals.rows} rows, ${totals.created} new reports, ${totals.duplicate} already known, ${rejected.length} rejected\n`,
     );
     rejected.sort((a, b) => a.line - b.line);
+    if (rejected.length > 0) stdout.write(`  rejected by reason: ${countsByCode(rejected)}\n`);
     for (const reject of rejected.slice(0, SHOWN_REJECTS)) {
       stdout.write(`  line ${reject.line}: ${reject.code}: ${reject.message}\n`);
     }
-    if (rejected.length > SHOWN_REJECTS)
-      stdout.write(`  … and ${rejected.length - SHOWN_REJECTS} more rejected rows\n`);
+    if (typeof values['rejects'] === 'string') {
+      await writeRejects(values['rejects'], rejected);
+      stdout.write(`  every rejected row, with its line and reason: ${values['rejects']}\n`);
+    } else if (rejected.length > SHOWN_REJECTS) {
+      stdout.write(
+        `  … and ${rejected.length - SHOWN_REJECTS} more rejected rows (--rejects FILE writes them all)\n`,
+      );
+    }
     return rejected.length > 0 ? 3 : 0;
   },
 };

@@ -12,6 +12,11 @@ export type ReportsFormat = 'csv' | 'ndjson';
 
 export interface RawRow {
   line: number;
+  /**
+   * Bytes of the file read so far when this row was parsed: the progress measure. It runs
+   * ahead of the row by at most one read chunk (64 KiB) and reaches the file size at its end.
+   */
+  offset: number;
   /** The row as an object, or the reason it could not even be parsed. */
   value: unknown;
   parseError?: string;
@@ -41,15 +46,16 @@ function csvRowToReport(header: string[], fields: string[]): Record<string, unkn
 
 export async function* readReports(path: string, format: ReportsFormat): AsyncGenerator<RawRow> {
   const stream = createReadStream(path, { encoding: 'utf8' });
+  const offset = (): number => stream.bytesRead;
   if (format === 'ndjson') {
     let line = 0;
     for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
       line++;
       if (text.trim() === '') continue;
       try {
-        yield { line, value: JSON.parse(text) as unknown };
+        yield { line, offset: offset(), value: JSON.parse(text) as unknown };
       } catch (error) {
-        yield { line, value: null, parseError: `not JSON: ${(error as Error).message}` };
+        yield { line, offset: offset(), value: null, parseError: `not JSON: ${(error as Error).message}` };
       }
     }
     return;
@@ -64,16 +70,18 @@ export async function* readReports(path: string, format: ReportsFormat): AsyncGe
     if (record.fields.length !== header.length) {
       yield {
         line: record.line,
+        offset: offset(),
         value: null,
         parseError: `expected ${header.length} fields, found ${record.fields.length}`,
       };
       continue;
     }
     try {
-      yield { line: record.line, value: csvRowToReport(header, record.fields) };
+      yield { line: record.line, offset: offset(), value: csvRowToReport(header, record.fields) };
     } catch (error) {
       yield {
         line: record.line,
+        offset: offset(),
         value: null,
         parseError: `labels: not a JSON object: ${(error as Error).message}`,
       };
