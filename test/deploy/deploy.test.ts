@@ -341,6 +341,34 @@ describe('Grafana dashboard', () => {
   });
 });
 
+describe('Grafana provisioning', () => {
+  const files = walk(path.join(ROOT, 'grafana/provisioning')).filter((file) => file.endsWith('.yaml'));
+
+  it('uses only the environment syntax Grafana expands ($VAR, ${VAR}), and docs/operations.md says how each is set', () => {
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const operations = read('docs/operations.md');
+    const used = new Set<string>();
+    for (const file of files) {
+      // Comments may explain the syntax; only values are interpolated.
+      const values = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => !line.trimStart().startsWith('#'))
+        .join('\n');
+      // Grafana has no shell defaults: it reads ${VAR:-x} as a variable named "VAR:-x", which is
+      // never set, so a data source URL written that way is empty on every machine.
+      for (const match of values.matchAll(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)/g)) {
+        const token = match[1] as string;
+        const name = token.startsWith('{') ? token.slice(1, -1) : token;
+        expect(name, `${rel(file)}: $${token}`).toMatch(/^[A-Z_][A-Z0-9_]*$/);
+        used.add(name);
+      }
+    }
+    expect(used).toContain('PROMETHEUS_URL');
+    // Each variable has an example assignment an operator can copy (there is no default in the file).
+    for (const name of used) expect(operations, name).toMatch(new RegExp(`\\b${name}=\\S+`));
+  });
+});
+
 describe('alert rules', () => {
   const file = parseYamlDocuments(read('grafana/alerts/tdm-alerts.yaml'))[0];
   const rules = asList(dig(file, 'groups'), 'groups').flatMap((group) =>
