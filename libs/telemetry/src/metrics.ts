@@ -3,7 +3,7 @@
  * (`createMetrics()`); `tdm up` runs all services in one process and so shares it.
  * Names follow Prometheus conventions: `tdm_` prefix, `_total` counters, `_seconds`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -32,7 +32,23 @@ export interface Metrics {
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-const LATENESS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/**
+ * `count` bounds from `min` to `max` with one ratio between neighbours, so a quantile is
+ * interpolated inside a bucket of the same relative width wherever it falls. Rounded to
+ * three significant digits, so `le` labels stay readable (0.0735, not 0.07350512…).
+ */
+function logBuckets(min: number, max: number, count: number): number[] {
+  const factor = (max / min) ** (1 / (count - 1));
+  return exponentialBuckets(min, factor, count).map((bound) => Number(bound.toPrecision(3)));
+}
+
+/**
+ * Lateness from 50 ms (a scheduler that keeps up) to 1 h (four slots behind at the default
+ * interval), six buckets per decade (ratio ≈ 1.47): a p99 of 248 s is read from the
+ * 242–356 s bucket, not interpolated between 60 s and 300 s.
+ */
+const LATENESS_BUCKETS = logBuckets(0.05, 3600, 30);
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
