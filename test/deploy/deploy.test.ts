@@ -300,7 +300,7 @@ describe('Grafana dashboard', () => {
   it('queries only metrics defined in libs/telemetry (and prom-client defaults with the tdm_ prefix)', async () => {
     const series = seriesNames(new Map([...APP_METRICS, ...(await defaultMetrics())]));
     expect(series.has('tdm_process_cpu_seconds_total')).toBe(true);
-    expect(series.has('tdm_nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    expect(series.has('tdm_nodejs_eventloop_delay_seconds_bucket')).toBe(true);
     const problems = expressions.flatMap((expr) => checkExpression(expr, series));
     expect(problems).toEqual([]);
   });
@@ -314,7 +314,7 @@ describe('Grafana dashboard', () => {
     for (const name of [
       'tdm_process_cpu_seconds_total',
       'tdm_process_resident_memory_bytes',
-      'tdm_nodejs_eventloop_lag_p99_seconds',
+      'tdm_nodejs_eventloop_delay_seconds_bucket',
     ]) {
       expect(used.has(name), `dashboard lacks ${name}`).toBe(true);
     }
@@ -409,6 +409,20 @@ describe('alert rules', () => {
     const series = seriesNames(new Map([...APP_METRICS, ...(await defaultMetrics())]));
     const problems = rules.flatMap((rule) => checkExpression(String(rule['expr']), series));
     expect(problems).toEqual([]);
+  });
+
+  it('and the dashboard read event loop delay from the histogram, not per-process quantile gauges', () => {
+    // A p99 gauge of one process cannot be combined with another's (the max of p99s is no p99);
+    // buckets can be summed across pods first.
+    const dashboard = read('grafana/dashboards/takedown-monitor.json');
+    const alerts = read('grafana/alerts/tdm-alerts.yaml');
+    for (const text of [dashboard, alerts, read('docs/operations.md')]) {
+      expect(text).not.toMatch(/tdm_nodejs_eventloop_lag_(?:p\d+|min|max|mean|stddev)_seconds/);
+    }
+    const lag = rules.find((rule) => rule['alert'] === 'TdmEventLoopLag');
+    expect(String(lag?.['expr'])).toMatch(
+      /histogram_quantile\(0\.99, sum by \([^)]*\ble\b[^)]*\) \(rate\(tdm_nodejs_eventloop_delay_seconds_bucket/,
+    );
   });
 });
 

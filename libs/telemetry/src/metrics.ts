@@ -3,7 +3,9 @@
  * (`createMetrics()`); `tdm up` runs all services in one process and so shares it.
  * Names follow Prometheus conventions: `tdm_` prefix, `_total` counters, `_seconds`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { logBuckets } from './buckets.js';
+import { startEventLoopDelayHistogram } from './event-loop-delay.js';
 
 export interface Metrics {
   registry: Registry;
@@ -29,19 +31,11 @@ export interface Metrics {
   consumerPending: Gauge<'stream' | 'consumer'>;
   /** Reports received, by whether they were accepted. */
   reports: Counter<'result'>;
+  /** Stops the event loop sampler (tests; a service simply exits). */
+  stop(): void;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-/**
- * `count` bounds from `min` to `max` with one ratio between neighbours, so a quantile is
- * interpolated inside a bucket of the same relative width wherever it falls. Rounded to
- * three significant digits, so `le` labels stay readable (0.0735, not 0.07350512…).
- */
-function logBuckets(min: number, max: number, count: number): number[] {
-  const factor = (max / min) ** (1 / (count - 1));
-  return exponentialBuckets(min, factor, count).map((bound) => Number(bound.toPrecision(3)));
-}
 
 /**
  * Lateness from 50 ms (a scheduler that keeps up) to 1 h (four slots behind at the default
@@ -52,7 +46,11 @@ const LATENESS_BUCKETS = logBuckets(0.05, 3600, 30);
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'tdm_' });
+  let stop = (): void => {};
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: 'tdm_' });
+    stop = startEventLoopDelayHistogram(registry);
+  }
   const registers = [registry];
   return {
     registry,
@@ -124,5 +122,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['result'],
       registers,
     }),
+    stop,
   };
 }

@@ -34,3 +34,48 @@ describe('tdm_schedule_lateness_seconds', () => {
     }
   });
 });
+
+/** Cumulative bucket counts of an unlabelled histogram, by upper bound. */
+async function bucketCounts(metrics: Metrics, name: string): Promise<Map<number, number>> {
+  const metric = await metrics.registry.getSingleMetric(name)?.get();
+  const counts = new Map<number, number>();
+  for (const value of metric?.values ?? []) {
+    if (value.metricName !== `${name}_bucket`) continue;
+    const le = value.labels['le'];
+    counts.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), value.value);
+  }
+  return counts;
+}
+
+describe('tdm_nodejs_eventloop_delay_seconds', () => {
+  it('is a histogram (buckets summable across pods) that records a blocked event loop', async () => {
+    const metrics = createMetrics();
+    try {
+      const metric = await metrics.registry.getSingleMetric('tdm_nodejs_eventloop_delay_seconds')?.get();
+      expect(metric?.type).toBe('histogram');
+      // Let the sampler take a few normal ticks, then block the loop for 300 ms.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const end = performance.now() + 300;
+      while (performance.now() < end) {
+        // busy: nothing else can run
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const counts = await bucketCounts(metrics, 'tdm_nodejs_eventloop_delay_seconds');
+      const total = counts.get(Number.POSITIVE_INFINITY) ?? 0;
+      const under = (bound: number): number => counts.get(bound) ?? Number.NaN;
+      expect(total).toBeGreaterThan(0);
+      // The ticks that waited behind the block: delays above 128 ms were seen…
+      expect(total - under(0.128)).toBeGreaterThan(0);
+      // …and none far longer than the block itself (2 s leaves room for a loaded machine).
+      expect(total - under(2.048)).toBe(0);
+    } finally {
+      metrics.stop();
+    }
+  });
+
+  it('is not registered without the default metrics', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    expect(metrics.registry.getSingleMetric('tdm_nodejs_eventloop_delay_seconds')).toBeUndefined();
+    metrics.stop();
+  });
+});
