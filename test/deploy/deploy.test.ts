@@ -253,6 +253,110 @@ function configEnv(): Map<string, string> {
 
 const portOf = (listen: string): number => Number(/:(\d+)$/.exec(listen)?.[1]);
 
+// ---- overlays, resolved as far as these tests need ----
+
+/** The patch documents an overlay's kustomization lists. */
+function overlayPatches(overlay: string): YamlMap[] {
+  const kustomization = asMap(
+    parseYamlDocuments(read(`k8s/overlays/${overlay}/kustomization.yaml`))[0],
+    overlay,
+  );
+  return asList(kustomization['patches'], 'patches').flatMap((patch) =>
+    parseYamlDocuments(read(`k8s/overlays/${overlay}/${String(dig(patch, 'path'))}`)).map((doc) =>
+      asMap(doc, overlay),
+    ),
+  );
+}
+
+/** A strategic merge as far as these tests need it: maps merge key by key, anything else is replaced. */
+function mergeMaps(base: YamlMap, patch: YamlMap): YamlMap {
+  const out: YamlMap = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const old = out[key];
+    const isMap = (v: YamlValue | undefined): v is YamlMap =>
+      typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = isMap(old) && isMap(value) ? mergeMaps(old, value) : value;
+  }
+  return out;
+}
+
+/** Objects of one kind after the overlay's patches, by name ($patch: delete removes one). */
+function overlayObjects(overlay: string, kind: string): Map<string, YamlMap> {
+  const kustomization = asMap(
+    parseYamlDocuments(read(`k8s/overlays/${overlay}/kustomization.yaml`))[0],
+    overlay,
+  );
+  const bases = asList(kustomization['resources'], 'resources')
+    .map((r) => path.relative(ROOT, path.resolve(ROOT, `k8s/overlays/${overlay}`, String(r))))
+    .filter((r) => !r.endsWith('.yaml'));
+  const objects = new Map<string, YamlMap>();
+  for (const d of RESOURCES.filter(
+    (x) => x.doc['kind'] === kind && bases.some((b) => rel(x.file).startsWith(`${b}/`)),
+  ))
+    objects.set(nameOf(d), d.doc);
+  for (const patch of overlayPatches(overlay).filter((p) => p['kind'] === kind)) {
+    const name = String(dig(patch, 'metadata.name'));
+    if (patch['$patch'] === 'delete') objects.delete(name);
+    else objects.set(name, mergeMaps(objects.get(name) ?? {}, patch));
+  }
+  return objects;
+}
+
+/** Replicas of each Deployment and StatefulSet in an overlay (an HPA's minReplicas where one owns it). */
+function effectiveReplicas(overlay: string): Map<string, { replicas: number; labels: YamlMap }> {
+  const hpas = overlayObjects(overlay, 'HorizontalPodAutoscaler');
+  const out = new Map<string, { replicas: number; labels: YamlMap }>();
+  for (const kind of ['Deployment', 'StatefulSet']) {
+    for (const [name, workload] of overlayObjects(overlay, kind)) {
+      const hpa = [...hpas.values()].find((h) => dig(h, 'spec.scaleTargetRef.name') === name);
+      const replicas = Number(hpa ? dig(hpa, 'spec.minReplicas') : (dig(workload, 'spec.replicas') ?? 1));
+      out.set(name, { replicas, labels: asMap(dig(workload, 'spec.template.metadata.labels'), name) });
+    }
+  }
+  return out;
+}
+
+/** The NATS container's environment and data volume size in an overlay (base, then its patch). */
+function effectiveNats(overlay: string): { env: Map<string, string>; storage: string } {
+  const docs = [
+    ...byKind('StatefulSet')
+      .filter((d) => nameOf(d) === 'nats')
+      .map((d) => d.doc),
+    ...overlayPatches(overlay).filter(
+      (p) => p['kind'] === 'StatefulSet' && dig(p, 'metadata.name') === 'nats',
+    ),
+  ];
+  const env = new Map<string, string>();
+  let storage = '';
+  for (const doc of docs) {
+    for (const container of asList(dig(doc, 'spec.template.spec.containers'), 'containers')) {
+      if (dig(container, 'name') !== 'nats') continue;
+      for (const e of asList(dig(container, 'env'), 'env'))
+        if (dig(e, 'value') !== undefined) env.set(String(dig(e, 'name')), String(dig(e, 'value')));
+    }
+    for (const claim of asList(dig(doc, 'spec.volumeClaimTemplates'), 'volumeClaimTemplates'))
+      if (dig(claim, 'metadata.name') === 'data')
+        storage = String(dig(claim, 'spec.resources.requests.storage'));
+  }
+  return { env, storage };
+}
+
+/** A nats-server size: its parser reads KB/MB/GB/TB (and K/M/G/T) as powers of 1024. */
+function natsSize(text: string): number {
+  const match = /^(\d+)\s*([KMGT])B?$/i.exec(text);
+  if (!match) throw new Error(`not a nats-server size: "${text}"`);
+  return Number(match[1]) * 1024 ** ('KMGT'.indexOf((match[2] as string).toUpperCase()) + 1);
+}
+
+/** A Kubernetes quantity in bytes (binary Ki/Mi/Gi/Ti or decimal k/M/G/T suffixes). */
+function kubernetesQuantity(text: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)$/.exec(text);
+  if (!match) throw new Error(`not a Kubernetes byte quantity: "${text}"`);
+  const unit = match[2] as string;
+  const power = ['K', 'M', 'G', 'T'].indexOf(unit[0]?.toUpperCase() ?? '') + 1;
+  return Number(match[1]) * (unit.endsWith('i') ? 1024 : 1000) ** power;
+}
+
 // ---- tests ----
 
 describe('metric names', () => {
@@ -660,6 +764,47 @@ describe('Kubernetes manifests', () => {
     expect(byKind('NetworkPolicy').some((d) => nameOf(d) === 'tdm-allow-dns')).toBe(true);
   });
 
+  it('give JetStream a file store that fits the volume each overlay requests, with headroom', () => {
+    // nats.conf reads the limit from the pod's environment, so each overlay sets it beside its volume.
+    expect(read('k8s/nats/nats.conf')).toMatch(/^\s*max_file_store:\s*\$JS_MAX_FILE_STORE\s*$/m);
+    for (const overlay of ['dev', 'production']) {
+      const nats = effectiveNats(overlay);
+      const limit = natsSize(nats.env.get('JS_MAX_FILE_STORE') ?? '');
+      const volume = kubernetesQuantity(nats.storage);
+      // JetStream refuses writes at its limit; the volume must never fill first (the
+      // filesystem, snapshots and compaction need room), nor should most of it sit unused.
+      expect(
+        limit / volume,
+        `${overlay}: ${String(nats.env.get('JS_MAX_FILE_STORE'))} on ${nats.storage}`,
+      ).toBeLessThanOrEqual(0.85);
+      expect(limit / volume, overlay).toBeGreaterThanOrEqual(0.6);
+    }
+    expect(effectiveNats('production').storage).toBe('100Gi');
+  });
+
+  it('let a node drain in every overlay: each PodDisruptionBudget allows one eviction at the replicas it gets', () => {
+    for (const overlay of ['dev', 'production']) {
+      const workloads = effectiveReplicas(overlay);
+      const pdbs = overlayObjects(overlay, 'PodDisruptionBudget');
+      expect(pdbs.size, overlay).toBeGreaterThan(0);
+      for (const [name, pdb] of pdbs) {
+        const selector = asMap(dig(pdb, 'spec.selector.matchLabels'), name);
+        const selected = [...workloads.values()].filter((w) =>
+          Object.entries(selector).every(([k, v]) => w.labels[k] === v),
+        );
+        expect(selected.length, `${overlay}: ${name} selects one workload`).toBe(1);
+        const replicas = (selected[0] as { replicas: number }).replicas;
+        const minAvailable = dig(pdb, 'spec.minAvailable');
+        const maxUnavailable = dig(pdb, 'spec.maxUnavailable');
+        const allowed =
+          maxUnavailable !== undefined ? Number(maxUnavailable) : replicas - Number(minAvailable);
+        expect(allowed, `${overlay}: ${name} at ${replicas} replica(s)`).toBeGreaterThanOrEqual(1);
+        // ...and never more than one at a time where there are several.
+        if (replicas > 1) expect(allowed, `${overlay}: ${name}`).toBe(1);
+      }
+    }
+  });
+
   it('run NATS as a three-node JetStream cluster whose config nats-server accepts', () => {
     const [nats] = byKind('StatefulSet').filter((d) => nameOf(d) === 'nats');
     expect(nats && dig(nats.doc, 'spec.replicas')).toBe(3);
@@ -672,7 +817,11 @@ describe('Kubernetes manifests', () => {
     ).toBe(true);
     // The real server parses the file (-t: test the configuration and exit).
     const out = execFileSync('nats-server', ['-t', '-c', path.join(ROOT, 'k8s/nats/nats.conf')], {
-      env: { ...process.env, SERVER_NAME: 'nats-0' },
+      env: {
+        ...process.env,
+        SERVER_NAME: 'nats-0',
+        JS_MAX_FILE_STORE: effectiveNats('dev').env.get('JS_MAX_FILE_STORE'),
+      },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 10_000,
