@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A new user's first command: installs what is missing (node modules; nats-server, which
-# `tdm demo` starts as a child process; and what `npm test` needs: dnsmasq, nginx, chromium,
+# `tdm demo` starts as a child process; and what `npm test` needs: dnsmasq, nginx, chromium, promtool,
 # a PostgreSQL server on 127.0.0.1:5432), builds, and runs `tdm demo`. Safe to run again: each step is skipped when its result is there.
 set -euo pipefail
 

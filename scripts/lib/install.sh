@@ -36,13 +36,18 @@ tdm_pkg_installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
 }
 
-tdm_apt_install() {
-  command -v apt-get >/dev/null 2>&1 || tdm_die "apt-get not found: install $* by hand (this script knows Debian/Ubuntu only)"
+# apt-get update, once per run.
+tdm_apt_update() {
   if [ "$TDM_APT_UPDATED" != 1 ]; then
     tdm_say "apt-get update"
     tdm_as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
     TDM_APT_UPDATED=1
   fi
+}
+
+tdm_apt_install() {
+  command -v apt-get >/dev/null 2>&1 || tdm_die "apt-get not found: install $* by hand (this script knows Debian/Ubuntu only)"
+  tdm_apt_update
   tdm_say "installing Debian package(s): $*"
   # Only dpkg's "Setting up" lines: the package list without pages of unpacking noise (errors go to stderr).
   tdm_as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" |
@@ -93,6 +98,29 @@ tdm_ensure_chromium() {
   fi
   tdm_apt_install chromium fonts-liberation
   command -v chromium >/dev/null 2>&1 || tdm_die "chromium installed but not on PATH"
+}
+
+# promtool, which test/deploy runs on grafana/prometheus/prometheus.yml and the alert rules.
+# Only that one binary (48 MB, needs only libc) is taken out of Debian's prometheus package
+# (a 19 MB download, about a second): installing the package would also set up the server
+# as a system service, with a dozen JavaScript packages for its web UI.
+tdm_ensure_promtool() {
+  if command -v promtool >/dev/null 2>&1; then
+    tdm_say "have promtool ($(command -v promtool))"
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 || tdm_die "apt-get not found: install promtool (Prometheus) by hand"
+  tdm_apt_update
+  tdm_say "installing promtool from Debian's prometheus package into /usr/local/bin"
+  local tmp
+  tmp=$(mktemp -d)
+  # As root apt warns that its sandbox user cannot write to the private directory; harmless.
+  (cd "$tmp" && apt-get download -qq prometheus)
+  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+  tdm_as_root install -m 0755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
+  command -v promtool >/dev/null 2>&1 || tdm_die "promtool installed in /usr/local/bin but not on PATH"
+  TDM_INSTALLED+=(promtool)
 }
 
 # The newest installed PostgreSQL major version with a cluster config, e.g. "15".
@@ -198,13 +226,14 @@ tdm_install_summary() {
 }
 
 # Everything the test suite needs on the machine, each only when missing: the binaries the
-# tests start themselves (nats-server, dnsmasq, nginx, chromium) and a PostgreSQL server at
-# TEST_DATABASE_URL. Shared by .ci/run and the README's set-up command.
+# tests start themselves (nats-server, dnsmasq, nginx, chromium, promtool) and a PostgreSQL
+# server at TEST_DATABASE_URL. Shared by .ci/run and the README's set-up command.
 tdm_ensure_test_prerequisites() {
   tdm_ensure_nats_server
   tdm_ensure_dnsmasq
   tdm_ensure_nginx
   tdm_ensure_chromium
+  tdm_ensure_promtool
   export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   if command -v psql >/dev/null 2>&1 && tdm_pg_can_connect "$TEST_DATABASE_URL"; then
     tdm_say "have PostgreSQL at TEST_DATABASE_URL"

@@ -473,6 +473,53 @@ describe('Grafana provisioning', () => {
   });
 });
 
+describe('Prometheus configuration', () => {
+  const promtool = (...args: string[]): string =>
+    execFileSync('promtool', args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+
+  it('for one machine passes promtool check config, alert rules included (scripts/lib/install.sh installs promtool)', () => {
+    const out = promtool('check', 'config', 'grafana/prometheus/prometheus.yml');
+    expect(out).toContain('SUCCESS: 1 rule files found');
+    expect(out).toMatch(/SUCCESS: \d+ rules found/);
+    const config = parseYamlDocuments(read('grafana/prometheus/prometheus.yml'))[0];
+    const targets = asList(
+      dig(asList(dig(config, 'scrape_configs'), 'scrape_configs')[0], 'static_configs'),
+      'static_configs',
+    );
+    expect(asList(dig(targets[0], 'targets'), 'targets')).toEqual([settingDefault('TDM_LISTEN')]);
+  });
+
+  it('for Kubernetes discovers the pods k8s/base annotates, in the namespace the overlays use, with the same rules', () => {
+    const config = parseYamlDocuments(read('grafana/prometheus/prometheus-kubernetes.yml'))[0];
+    expect(dig(config, 'rule_files')).toEqual(
+      dig(parseYamlDocuments(read('grafana/prometheus/prometheus.yml'))[0], 'rule_files'),
+    );
+    const [job] = asList(dig(config, 'scrape_configs'), 'scrape_configs');
+    const [sd] = asList(dig(job, 'kubernetes_sd_configs'), 'kubernetes_sd_configs');
+    expect(dig(sd, 'role')).toBe('pod');
+    const namespace = dig(
+      parseYamlDocuments(read('k8s/overlays/production/kustomization.yaml'))[0],
+      'namespace',
+    );
+    expect(asList(dig(sd, 'namespaces.names'), 'names')).toEqual([namespace]);
+    const relabelSources = asList(dig(job, 'relabel_configs'), 'relabel_configs').flatMap((r) =>
+      asList(dig(r, 'source_labels'), 'source_labels').map(String),
+    );
+    for (const d of byKind('Deployment')) {
+      const annotations = asMap(dig(d.doc, 'spec.template.metadata.annotations'), nameOf(d));
+      for (const key of Object.keys(annotations).filter((k) => k.startsWith('prometheus.io/'))) {
+        const label = `__meta_kubernetes_pod_annotation_${key.replace(/[^a-zA-Z0-9]/g, '_')}`;
+        expect(relabelSources, `${nameOf(d)}: ${key}`).toContain(label);
+      }
+    }
+  });
+});
+
 describe('alert rules', () => {
   const file = parseYamlDocuments(read('grafana/alerts/tdm-alerts.yaml'))[0];
   const rules = asList(dig(file, 'groups'), 'groups').flatMap((group) =>
