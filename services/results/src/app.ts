@@ -10,6 +10,7 @@ import type { Logger, Metrics } from '@tdm/telemetry';
 import { errorBody } from './errors.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { refuseUnknownQueryParameters } from './strict-query.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerRemovalRoutes } from './routes/removals.js';
@@ -50,13 +51,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       disableRequestLogging: (request: { url?: string }) =>
         QUIET_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
     }),
+    // A schema with `additionalProperties: false` refuses what it does not name; Fastify's
+    // default (removeAdditional: true) would strip the extra fields and go on in silence.
+    ajv: { customOptions: { removeAdditional: false } },
     // Errors raised before routing (a malformed URL) get our body too.
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply).code(400).send(errorBody('TDM_ERR_BAD_REQUEST', error.message));
     },
   }) as unknown as FastifyInstance;
 
+  // Only the types in body-types.ts are parsed; Fastify's default text/plain parser would
+  // hand a route a string, answered 400 "not an array" instead of 415.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
+  refuseUnknownQueryParameters(app);
   app.setNotFoundHandler(notFoundHandler);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 

@@ -9,7 +9,8 @@ import { TdmError, VALIDATION_CODES } from '@tdm/core';
 export const API_ERRORS = {
   TDM_ERR_BAD_REQUEST: {
     status: 400,
-    description: 'a query parameter, path parameter or header does not match the route schema',
+    description:
+      'a query parameter the route does not take, or a query parameter, path parameter or header that does not match the route schema',
   },
   TDM_ERR_ITEM_ID: { status: 400, description: 'the item id in the path is not a positive integer' },
   TDM_ERR_TIMESTAMP: {
@@ -21,7 +22,7 @@ export const API_ERRORS = {
   TDM_ERR_NOT_FOUND: { status: 404, description: 'no such item, or no such route' },
   TDM_ERR_BODY_TOO_LARGE: {
     status: 413,
-    description: 'the request body is larger than the body limit (32 MiB)',
+    description: 'the request body is larger than the body limit (32 MiB); the message names the limit',
   },
   TDM_ERR_BATCH_TOO_LARGE: {
     status: 413,
@@ -29,7 +30,8 @@ export const API_ERRORS = {
   },
   TDM_ERR_MEDIA_TYPE: {
     status: 415,
-    description: 'the Content-Type is not application/json or application/x-ndjson',
+    description:
+      'the Content-Type is not application/json or NDJSON (text/plain neither); the message names the accepted types',
   },
   TDM_ERR_INTERNAL: {
     status: 500,

@@ -7,6 +7,7 @@ import { ValidationError, validateReport, type NormalizedReport } from '@tdm/cor
 import type { Metrics } from '@tdm/telemetry';
 import type { Store } from '@tdm/store';
 import { ApiError } from '../errors.js';
+import { NDJSON_TYPES } from '../body-types.js';
 import { NdjsonBody, UnparseableLine, parseNdjson } from '../ndjson.js';
 import { errorResponses } from '../schemas.js';
 
@@ -18,8 +19,6 @@ export interface ReportsRouteOptions {
   maxReportsPerRequest: number;
   bodyLimit: number;
 }
-
-export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson'];
 
 /** A rejected report as answered. */
 interface Rejected {
