@@ -51,9 +51,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       disableRequestLogging: (request: { url?: string }) =>
         QUIET_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
     }),
-    // A schema with `additionalProperties: false` refuses what it does not name; Fastify's
-    // default (removeAdditional: true) would strip the extra fields and go on in silence.
-    ajv: { customOptions: { removeAdditional: false } },
     // Errors raised before routing (a malformed URL) get our body too.
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply).code(400).send(errorBody('TDM_ERR_BAD_REQUEST', error.message));

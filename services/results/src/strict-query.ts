@@ -2,7 +2,10 @@
  * Every route refuses query parameters it does not declare, naming the first unknown one
  * and the ones it takes: a misspelt `sinse=` ignored in silence would answer every removal
  * instead of a window. One hook for all routes, so a route added later cannot forget it,
- * and independent of the validator (POST /v1/reports validates its body itself).
+ * and independent of the validator (POST /v1/reports validates its body itself). It runs
+ * before validation, so it reads the query as sent: `additionalProperties: false` in a
+ * querystring schema would not do, because Fastify's ajv (removeAdditional: true) strips
+ * undeclared properties instead of refusing them.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
