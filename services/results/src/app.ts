@@ -5,11 +5,12 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
+import { SETTINGS } from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { errorBody } from './errors.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import { SHARED_SCHEMAS } from './schemas.js';
+import { SHARED_SCHEMAS, errorResponses } from './schemas.js';
 import { refuseUnknownQueryParameters } from './strict-query.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerItemRoutes } from './routes/items.js';
@@ -76,10 +77,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       info: {
         title: 'Takedown Monitor results API',
         version: '1',
+        license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
         description:
           'Reports in, removal timestamps out. Every error response is `{error: {code, message}}` with a stable ' +
           '`TDM_ERR_*` code; docs/api.md lists them all.',
       },
+      // The address is the operator's (TDM_LISTEN), so the document names it as a variable.
+      servers: [
+        {
+          url: 'http://{listen}',
+          description: 'The results service, at its TDM_LISTEN address.',
+          variables: {
+            listen: { default: SETTINGS.listen.default, description: 'host:port (TDM_LISTEN)' },
+          },
+        },
+      ],
+      // Every operation needs a bearer token unless it says `security: []` (probes, metrics, this document).
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearerAuth: [] }],
       tags: [
         { name: 'reports', description: 'Submitting reports' },
         { name: 'items', description: 'Tracked URLs and their checks' },
@@ -112,8 +129,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     {
       schema: {
         summary: 'This OpenAPI 3 document',
+        operationId: 'getOpenApiDocument',
         tags: ['operations'],
-        response: { 200: { type: 'object', additionalProperties: true } },
+        security: [],
+        response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses(400) },
       },
     },
     async () => app.swagger(),

@@ -20,6 +20,7 @@ export function registerItemRoutes(app: FastifyInstance, store: Store): void {
     {
       schema: {
         summary: 'One item: its state, removal timestamps and transitions',
+        operationId: 'getItem',
         tags: ['items'],
         params: itemIdParams,
         response: { 200: { $ref: 'Item#' }, ...errorResponses(400, 404, 500) },
@@ -37,6 +38,7 @@ export function registerItemRoutes(app: FastifyInstance, store: Store): void {
     {
       schema: {
         summary: "An item's check log",
+        operationId: 'listItemChecks',
         description:
           'Scheduled time, start time, duration, outcome, reason, HTTP status, IP, content SHA-256, bytes, error ' +
           'and redirects of each check kept in the raw check log (see TDM_CHECK_LOG and its retention).',

@@ -28,13 +28,15 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRouteOptions
     {
       schema: {
         summary: 'Prometheus metrics',
+        operationId: 'getMetrics',
         tags: ['operations'],
+        security: [],
         response: {
           200: {
             description: 'Prometheus text exposition format.',
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
-          ...errorResponses(500),
+          ...errorResponses(400, 500),
         },
       },
     },
@@ -56,8 +58,10 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRouteOptions
     {
       schema: {
         summary: 'Liveness: the process answers',
+        operationId: 'getHealth',
         tags: ['operations'],
-        response: { 200: statusSchema },
+        security: [],
+        response: { 200: statusSchema, ...errorResponses(400) },
       },
     },
     async () => ({ status: 'ok' }),
@@ -68,8 +72,10 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRouteOptions
     {
       schema: {
         summary: 'Readiness: the store answers and the service says it is ready',
+        operationId: 'getReadiness',
         tags: ['operations'],
-        response: { 200: statusSchema, ...errorResponses(503) },
+        security: [],
+        response: { 200: statusSchema, ...errorResponses(400, 503) },
       },
     },
     async (request, reply) => {

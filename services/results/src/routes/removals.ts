@@ -24,6 +24,7 @@ export function registerRemovalRoutes(app: FastifyInstance, store: Store): void 
     {
       schema: {
         summary: 'Items that went offline in a window',
+        operationId: 'listRemovals',
         description:
           'Items whose removal timestamp (`offlineAt`) lies in [since, until), oldest first, streamed. ' +
           '`csv` has a header row with the column names; `ndjson` is one JSON object per line; `json` an array.',

@@ -50,6 +50,7 @@ export function registerReportRoutes(app: FastifyInstance, options: ReportsRoute
       validatorCompiler: () => () => true,
       schema: {
         summary: 'Submit reports',
+        operationId: 'submitReports',
         description:
           'A JSON array of reports (`application/json`) or one report per line (`application/x-ndjson`). ' +
           'Answers one element per report, in input order: `{reportId, itemId, created}` for a kept report, ' +
