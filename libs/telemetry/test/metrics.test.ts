@@ -6,7 +6,7 @@ async function upperBounds(metrics: Metrics, name: string): Promise<number[]> {
   const metric = await metrics.registry.getSingleMetric(name)?.get();
   expect(metric, name).toBeDefined();
   const bounds = (metric?.values ?? [])
-    .filter((value) => value.metricName === `${name}_bucket`)
+    .filter((value) => 'metricName' in value && value.metricName === `${name}_bucket`)
     .map((value) => Number(value.labels['le']))
     .filter((le) => Number.isFinite(le));
   return [...new Set(bounds)].sort((a, b) => a - b);
@@ -40,7 +40,7 @@ async function bucketCounts(metrics: Metrics, name: string): Promise<Map<number,
   const metric = await metrics.registry.getSingleMetric(name)?.get();
   const counts = new Map<number, number>();
   for (const value of metric?.values ?? []) {
-    if (value.metricName !== `${name}_bucket`) continue;
+    if (!('metricName' in value) || value.metricName !== `${name}_bucket`) continue;
     const le = value.labels['le'];
     counts.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), value.value);
   }
