@@ -39,8 +39,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 /**
  * Lateness from 50 ms (a scheduler that keeps up) to 1 h (four slots behind at the default
- * interval), six buckets per decade (ratio ≈ 1.47): a p99 of 248 s is read from the
- * 242–356 s bucket, not interpolated between 60 s and 300 s.
+ * interval), six buckets per decade (ratio ≈ 1.47): a p99 of 248 s is interpolated
+ * inside the 242–356 s bucket, not between 60 s and 300 s.
  */
 const LATENESS_BUCKETS = logBuckets(0.05, 3600, 30);
 
