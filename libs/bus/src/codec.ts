@@ -6,6 +6,8 @@
 import {
   ERROR_REASONS,
   OFFLINE_REASONS,
+  ValidationError,
+  parseTimestamp,
   type CheckJob,
   type CheckResult,
   type ExpectedHashes,
@@ -63,9 +65,22 @@ function nullableStr(obj: Obj, key: string, what: string): string | null {
   return v;
 }
 
+/**
+ * A time field, read by the product's one timestamp rule (parseTimestamp in @tdm/core)
+ * and kept as the string it was. The codec accepts everything the API accepts, not only
+ * what it writes itself: its own output is `Date#toISOString` of an instant in the years
+ * 1 to 9999 (`2026-05-01T12:00:00.000Z`), which that rule always accepts, and one rule for
+ * every entry point is worth more than a narrower one here. What it refuses (no zone, no
+ * such day, free text, years outside 1–9999) would otherwise fail later in the store.
+ */
 function isoTime(obj: Obj, key: string, what: string): string {
   const v = str(obj, key, what);
-  if (Number.isNaN(Date.parse(v))) fail(`${what}.${key}: not an ISO-8601 time`);
+  try {
+    parseTimestamp(`${what}.${key}`, v);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new BusDecodeError(error.message, { cause: error });
+    throw error;
+  }
   return v;
 }
 

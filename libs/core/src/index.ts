@@ -5,3 +5,4 @@ export * from './schedule.js';
 export * from './config.js';
 export * from './url.js';
 export * from './state-machine.js';
+export * from './timestamp.js';

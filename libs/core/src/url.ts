@@ -22,6 +22,8 @@
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
 import { ValidationError } from './errors.js';
+import { describe, quote } from './quote.js';
+import { parseTimestamp } from './timestamp.js';
 import type { ExpectedHashes, Mode, NormalizedReport } from './types.js';
 
 export interface NormalizedUrl {
@@ -43,15 +45,6 @@ export interface NormalizedUrl {
 
 /** Longest accepted URL, in characters, before and after normalisation. */
 export const MAX_URL_LENGTH = 4096;
-
-/** Longest excerpt of a rejected value quoted in an error message. */
-const QUOTE_LIMIT = 120;
-
-/** A value quoted for an error message, cut so that a 10 KB input gives a short message. */
-function quote(value: string): string {
-  const cut = value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value;
-  return JSON.stringify(cut);
-}
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we look for
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
@@ -229,8 +222,8 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
     if (hash !== undefined) expected[name] = hash;
   }
 
-  const reportedAt = parseTimestamp('reportedAt', field('reportedAt'));
-  const noticeSentAt = parseTimestamp('noticeSentAt', field('noticeSentAt'));
+  const reportedAt = parseReportTimestamp('reportedAt', field('reportedAt'));
+  const noticeSentAt = parseReportTimestamp('noticeSentAt', field('noticeSentAt'));
 
   return {
     reportId: parseIdentifier('reportId', field('reportId')) ?? null,
@@ -245,16 +238,6 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
     mode: parseMode(field('mode')),
     labels: parseLabels(field('labels')),
   };
-}
-
-/** A short description of a value of the wrong type, for error messages. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `string ${quote(value)}`;
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  return typeof value;
 }
 
 function parseIdentifier(name: 'reportId' | 'source', value: unknown): string | undefined {
@@ -357,15 +340,7 @@ function parseLabels(value: unknown): Record<string, string> {
   return Object.fromEntries(labels);
 }
 
-/**
- * RFC 3339 profile of ISO-8601: date, `T` (or a space), time with optional seconds and
- * fraction, and a timezone (`Z` or `±hh:mm`). Date.parse alone is too lenient (it takes
- * "May 1 2024" and local times), so the shape is checked first.
- */
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
-
-function parseTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Date | undefined {
+function parseReportTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Date | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     throw new ValidationError(
@@ -374,59 +349,5 @@ function parseTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Da
       `${name}: expected an ISO-8601 date-time string such as "2024-05-01T12:00:00Z", got ${describe(value)}`,
     );
   }
-  const match = TIMESTAMP.exec(value.trim());
-  if (!match) {
-    throw new ValidationError(
-      'TDM_ERR_TIMESTAMP',
-      name,
-      `${name}: not an ISO-8601 date-time: ${quote(value)} (expected e.g. "2024-05-01T12:00:00Z")`,
-    );
-  }
-  const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = match;
-  if (zulu === undefined && sign === undefined) {
-    throw new ValidationError(
-      'TDM_ERR_TIMESTAMP',
-      name,
-      `${name}: ISO-8601 date-time without a timezone: ${quote(value)} (add "Z" or an offset such as "+02:00")`,
-    );
-  }
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s ?? '0');
-  const offsetHours = Number(oh ?? '0');
-  const offsetMinutes = Number(om ?? '0');
-  const daysInMonth =
-    new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
-  const valid =
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
-    offsetHours <= 23 &&
-    offsetMinutes <= 59;
-  if (!valid) {
-    throw new ValidationError(
-      'TDM_ERR_TIMESTAMP',
-      name,
-      `${name}: not a valid calendar date-time: ${quote(value)}`,
-    );
-  }
-  // Digits beyond milliseconds are cut, not rounded: a Date holds milliseconds only.
-  const millis = Number(`${frac ?? ''}000`.slice(0, 3));
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, does not map years 0–99 to 1900–1999.
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  const offsetMs = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return new Date(date.getTime() - offsetMs);
-}
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return parseTimestamp(name, value);
 }

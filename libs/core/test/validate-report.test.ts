@@ -203,6 +203,27 @@ describe('validateReport: bad reports', () => {
       /calendar/,
     ],
     [
+      'free text Date.parse reads',
+      { url, reportedAt: 'May 1 2026' },
+      'TDM_ERR_TIMESTAMP',
+      'reportedAt',
+      /not an ISO-8601 date-time/,
+    ],
+    [
+      'year 0',
+      { url, reportedAt: '0000-01-01T00:00:00Z' },
+      'TDM_ERR_TIMESTAMP',
+      'reportedAt',
+      /years 1 to 9999/,
+    ],
+    [
+      'year 10000 once the offset is applied',
+      { url, noticeSentAt: '9999-12-31T23:59:59-23:59' },
+      'TDM_ERR_TIMESTAMP',
+      'noticeSentAt',
+      /years 1 to 9999/,
+    ],
+    [
       'RFC 2822 date',
       { url, reportedAt: 'Wed, 01 May 2024 12:00:00 GMT' },
       'TDM_ERR_TIMESTAMP',
