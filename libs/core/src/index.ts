@@ -1,3 +1,4 @@
+export * from './vocabulary.js';
 export * from './types.js';
 export * from './errors.js';
 export * from './duration.js';

@@ -24,7 +24,8 @@ import { getDomain } from 'tldts';
 import { ValidationError } from './errors.js';
 import { describe, quote } from './quote.js';
 import { parseTimestamp } from './timestamp.js';
-import type { ExpectedHashes, Mode, NormalizedReport } from './types.js';
+import type { ExpectedHashes, NormalizedReport } from './types.js';
+import { HASH_LENGTHS, HASH_NAMES, MODES, isMode, type HashName, type Mode } from './vocabulary.js';
 
 export interface NormalizedUrl {
   /** The normalised URL string. */
@@ -169,8 +170,6 @@ export const MAX_LABELS = 32;
 /** Longest label key or value, in characters. */
 export const MAX_LABEL_LENGTH = 256;
 
-const HASH_LENGTHS = { sha256: 64, sha1: 40, md5: 32 } as const;
-
 /**
  * Validates one report of the public contract and normalises it.
  *
@@ -217,7 +216,7 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
   const normalized = normalizeUrl(rawUrl);
 
   const expected: ExpectedHashes = {};
-  for (const name of ['sha256', 'sha1', 'md5'] as const) {
+  for (const name of HASH_NAMES) {
     const hash = parseHash(name, field(name));
     if (hash !== undefined) expected[name] = hash;
   }
@@ -257,7 +256,7 @@ function parseIdentifier(name: 'reportId' | 'source', value: unknown): string | 
   return trimmed;
 }
 
-function parseHash(name: keyof typeof HASH_LENGTHS, value: unknown): string | undefined {
+function parseHash(name: HashName, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     throw new ValidationError(
@@ -279,19 +278,12 @@ function parseHash(name: keyof typeof HASH_LENGTHS, value: unknown): string | un
 
 function parseMode(value: unknown): Mode {
   if (value === undefined) return 'http';
-  if (value === 'http' || value === 'browser') return value;
+  if (isMode(value)) return value;
+  const expected = MODES.map((mode) => `"${mode}"`).join(' or ');
   if (typeof value !== 'string') {
-    throw new ValidationError(
-      'TDM_ERR_FIELD',
-      'mode',
-      `mode: expected "http" or "browser", got ${describe(value)}`,
-    );
+    throw new ValidationError('TDM_ERR_FIELD', 'mode', `mode: expected ${expected}, got ${describe(value)}`);
   }
-  throw new ValidationError(
-    'TDM_ERR_MODE',
-    'mode',
-    `mode: expected "http" or "browser", got ${quote(value)}`,
-  );
+  throw new ValidationError('TDM_ERR_MODE', 'mode', `mode: expected ${expected}, got ${quote(value)}`);
 }
 
 function parseLabels(value: unknown): Record<string, string> {

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { startHealthServer } from '../runtime/health-server.js';
 import { createRuntime } from '../runtime/runtime.js';
-import type { Mode } from '@tdm/core';
+import { isMode, MODES, type Mode } from '@tdm/core';
 import {
   chromiumAvailable,
   connectConfiguredBus,
@@ -23,9 +23,9 @@ function crawlerCount(value: string | boolean | undefined, fallback: number): nu
 }
 
 function crawlerMode(value: string | boolean | undefined): Mode {
-  if (value === undefined || value === 'http') return 'http';
-  if (value === 'browser') return 'browser';
-  throw new UsageError(`--mode must be http or browser, got "${String(value)}"`);
+  if (value === undefined) return 'http';
+  if (isMode(value)) return value;
+  throw new UsageError(`--mode must be ${MODES.join(' or ')}, got "${String(value)}"`);
 }
 
 /**
