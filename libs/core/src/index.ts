@@ -7,3 +7,4 @@ export * from './config.js';
 export * from './url.js';
 export * from './state-machine.js';
 export * from './timestamp.js';
+export * from './sleep.js';

@@ -3,7 +3,7 @@
  * domain's cluster-wide pacing. The wait happens before the job asks the politeness
  * limiter for anything, so a waiting job holds neither a domain nor a global slot.
  */
-import type { CheckJob } from '@tdm/core';
+import { sleep, type CheckJob } from '@tdm/core';
 
 /**
  * The longest wait for a notBefore: the scheduler books at most 10 s ahead
@@ -29,14 +29,5 @@ export async function waitForNotBefore(
   if (signal.aborted) return false;
   const delay = notBeforeDelayMs(job, Date.now(), maxWaitMs);
   if (delay === 0) return true;
-  return await new Promise<boolean>((resolve) => {
-    const done = (completed: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(completed);
-    };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), delay);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return await sleep(delay, signal);
 }

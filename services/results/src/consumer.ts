@@ -4,7 +4,7 @@
  * batch only after the handler resolves; a crash before the commit redelivers it, and the
  * store's idempotence (unique job id, ordering by scheduled time) makes the re-apply a no-op.
  */
-import type { CheckResult, Config } from '@tdm/core';
+import { backoffMs, sleep, type CheckResult, type Config } from '@tdm/core';
 import type { AppliedResult, Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 
@@ -43,7 +43,7 @@ export interface ResultsConsumerOptions {
    * same items, and then the state machine ignores it as older. @default 3
    */
   applyAttempts?: number;
-  /** Pause before the n-th retry: n × this. @default 250 */
+  /** Pause before the first retry (at most; it doubles per retry, with jitter). @default 250 */
   retryDelayMs?: number;
   /** Names the hoster of a check's address (the operator's table); items keep the last one found. */
   hosterOf?: (ip: string) => string | null;
@@ -95,7 +95,7 @@ export function createResultsHandler(
           throw error;
         }
         logger.warn({ err: error, results: results.length, attempt }, 'applying results failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, attempt * retryDelayMs));
+        await sleep(backoffMs(attempt, { firstMs: retryDelayMs, capMs: 16 * retryDelayMs }));
       }
     }
     let fresh = 0;

@@ -5,7 +5,7 @@
  * proxy whatever happened.
  */
 import type { BrowserContext, Page, Request } from 'playwright-core';
-import type { ExpectedHashes, RedirectHop } from '@tdm/core';
+import { sleep, type ExpectedHashes, type RedirectHop } from '@tdm/core';
 import { errorAddress } from '../classify.js';
 import type { NetworkPolicy } from '../network-policy.js';
 import type { CheckResolver } from '../resolver.js';
@@ -40,10 +40,6 @@ const PROXY_SIDE_ERRORS = new Set([
 
 const CONTEXT_CLOSE_MS = 5000;
 const POLL_MS = 50;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
 
 export class PageCheck {
   readonly #deps: PageCheckDeps;
