@@ -8,3 +8,4 @@ export * from './url.js';
 export * from './state-machine.js';
 export * from './timestamp.js';
 export * from './sleep.js';
+export * from './pacing.js';

@@ -15,7 +15,15 @@
  * schedulers and crawlers run.
  */
 import type { Bus } from '@tdm/bus';
-import { backoffMs, fixedInterval, sleep, type CheckJob, type Config, type Mode } from '@tdm/core';
+import {
+  backoffMs,
+  fixedInterval,
+  MAX_PACING_HORIZON_MS,
+  sleep,
+  type CheckJob,
+  type Config,
+  type Mode,
+} from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { PendingJobsEstimate } from './pending-jobs-estimate.js';
@@ -31,8 +39,8 @@ export type SchedulerConfig = Pick<
   | 'domainRate'
 >;
 
-/** The longest pacing horizon: a crawler waits at most this (plus slack) for a job's notBefore. */
-export const MAX_PACING_HORIZON_MS = 10_000;
+/** The longest pacing horizon (defined in @tdm/core, where the crawler's wait bound derives from it). */
+export { MAX_PACING_HORIZON_MS };
 
 /** Backoff after failed rounds (database or bus down): 200 ms doubling up to 10 s. */
 const FAILURE_BACKOFF = { firstMs: 200, capMs: 10_000 } as const;
