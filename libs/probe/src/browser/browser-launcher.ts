@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { chromiumArgs } from './chromium-args.js';
-import { startRefusingProxy, type RefusingProxy } from './egress-proxy.js';
+import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 
 export interface BrowserLauncherOptions {
   executablePath: string;
