@@ -5,6 +5,7 @@ export * from './duration.js';
 export * from './schedule.js';
 export * from './config.js';
 export * from './url.js';
+export * from './validate-report.js';
 export * from './state-machine.js';
 export * from './timestamp.js';
 export * from './sleep.js';
