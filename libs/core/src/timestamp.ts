@@ -43,15 +43,14 @@ export function parseTimestamp(field: string, text: string, options: ParseTimest
   const fail = (why: string): never => {
     throw new ValidationError('TDM_ERR_TIMESTAMP', field, `${field}: ${why}`);
   };
-  const expected = options.dateOnly
-    ? `an ISO-8601 date (2024-05-01) or date-time with a zone (e.g. ${EXAMPLE})`
-    : `expected e.g. ${EXAMPLE}`;
+  const shape = options.dateOnly ? 'an ISO-8601 date or date-time' : 'an ISO-8601 date-time';
+  const example = options.dateOnly ? `expected e.g. "2024-05-01" or ${EXAMPLE}` : `expected e.g. ${EXAMPLE}`;
   const match = DATE_TIME.exec(text.trim());
-  if (!match) return fail(`not an ISO-8601 date-time: ${quote(text)} (${expected})`);
+  if (!match || (match[4] === undefined && !options.dateOnly)) {
+    return fail(`not ${shape}: ${quote(text)} (${example})`);
+  }
   const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = match;
-  if (h === undefined) {
-    if (!options.dateOnly) return fail(`not an ISO-8601 date-time: ${quote(text)} (${expected})`);
-  } else if (zulu === undefined && sign === undefined) {
+  if (h !== undefined && zulu === undefined && sign === undefined) {
     return fail(
       `ISO-8601 date-time without a timezone: ${quote(text)} (add "Z" or an offset such as "+02:00")`,
     );
