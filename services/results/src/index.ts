@@ -24,6 +24,13 @@ export {
   type ReportErrorCode,
   type ErrorBody,
 } from './errors.js';
-export { csvField, csvHeader, csvRow, encodeRemovals, type RemovalFormat } from './removal-format.js';
+export {
+  csvField,
+  csvHeader,
+  csvRow,
+  encodeRemovals,
+  REMOVAL_FORMATS,
+  type RemovalFormat,
+} from './removal-format.js';
 export { REMOVAL_COLUMNS } from './schemas.js';
 export { startCheckLogMaintenance, type CheckLogMaintenance } from './check-log-maintenance.js';
