@@ -65,4 +65,21 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
+  {
+    // What the services and libraries throw can end up in front of an operator (on
+    // stderr, in a log line, in a check's note): it carries a code. fixture-web is left
+    // out: a web for tests and the demo, whose errors are its callers' programming slips.
+    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts'],
+    ignores: ['libs/fixture-web/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ThrowStatement > :matches(NewExpression, CallExpression)[callee.name='Error']",
+          message:
+            'Throw a typed error (ConfigError for a setting, or a TdmError subclass with a code), not a plain Error.',
+        },
+      ],
+    },
+  },
 );

@@ -222,6 +222,7 @@ class PolicyEgressProxy implements EgressProxy {
     const ordered = [...addresses].sort((a, b) => a.family - b.family).slice(0, 4);
     let lastError: unknown = new Error(`no address for ${host}`);
     for (const { address } of ordered) {
+      // eslint-disable-next-line no-restricted-syntax -- ends a connection that outlived its check (the proxy closes when the check is disposed); no result or log carries it
       if (this.#closed) throw new Error('egress proxy closed');
       // The resolver already refused blocked answers; checked once more right before connect.
       if (!this.#options.policy.allows(address)) throw new BlockedAddressError(host, address);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Config, Mode } from '@tdm/core';
+import { ConfigError, SETTINGS, type Config, type Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
@@ -45,8 +45,8 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
   let servers = rt.config.natsUrl;
   if (servers.length === 0) {
     if (!allowEmbedded) {
-      throw new Error(
-        'NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)',
+      throw new ConfigError(
+        `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
       );
     }
     const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
