@@ -67,6 +67,16 @@ describe('tdm command line', () => {
     expect(noChromium.stderr).toContain('TDM_CHROMIUM_PATH');
     expect(noChromium.stderr).not.toContain('Usage:');
     expect(noChromium.stderr).not.toMatch(/^\s+at /m);
+
+    // A data directory that cannot be made (here: under a regular file).
+    const notADir = path.join(dir, 'plain-file');
+    writeFileSync(notADir, '');
+    const badDataDir = await tdm(['migrate'], { DATABASE_URL: '', TDM_DATA_DIR: notADir });
+    expect(badDataDir.code).toBe(1);
+    expect(badDataDir.stderr).toContain(
+      `tdm migrate: TDM_DATA_DIR: cannot create ${path.join(notADir, 'pglite')}`,
+    );
+    expect(badDataDir.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('fails with exit code 1 and the file name on a CSV without a url column', async () => {

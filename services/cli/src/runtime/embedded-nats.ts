@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TdmError } from '@tdm/core';
+import { ConfigError, SETTINGS, TdmError } from '@tdm/core';
 import type { Logger } from '@tdm/telemetry';
 
 export interface EmbeddedNats {
@@ -41,7 +41,13 @@ async function accepts(port: number): Promise<boolean> {
 
 export async function startEmbeddedNats(dataDir: string, logger: Logger): Promise<EmbeddedNats> {
   const storeDir = path.resolve(dataDir, 'nats');
-  mkdirSync(storeDir, { recursive: true });
+  try {
+    mkdirSync(storeDir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`${SETTINGS.dataDir.env}: cannot create ${storeDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const port = await freeLoopbackPort();
   let child: ChildProcess;
   try {
