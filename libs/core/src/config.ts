@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
+import { compileDeadlinePolicy } from './deadline.js';
 import { parseBytes, parseDuration } from './duration.js';
 import { parseSchedulePolicy, type SchedulePolicy } from './schedule.js';
 
@@ -280,6 +281,22 @@ export const SETTINGS = {
     description:
       "CSV of `cidr,hoster` lines naming the hosting company of address ranges (longest prefix wins; `#` comments). Each item's `hoster` is the hoster of the address it was last served from. Empty: `hoster` stays null. Read by the results service at start.",
   },
+  deadline: {
+    env: 'TDM_DEADLINE',
+    kind: 'duration',
+    default: '24h',
+    min: 1000,
+    max: 366 * 24 * 3600_000,
+    description:
+      'Removal deadline after the notice (or report) time for reports that carry no `deadlineAt`/`deadline` of their own. Fixed per report when it is stored.',
+  },
+  deadlineBySource: {
+    env: 'TDM_DEADLINE_BY_SOURCE',
+    kind: 'map',
+    default: '',
+    description:
+      'Deadlines per report `source` (`source=duration`, comma-separated, e.g. `regulator=1h,hotline=24h`), overriding TDM_DEADLINE for that source.',
+  },
   checkLog: {
     env: 'TDM_CHECK_LOG',
     kind: 'bool',
@@ -411,13 +428,15 @@ function parseList(text: string): string[] {
     .filter((part) => part.length > 0);
 }
 
-function parseMap(text: string, env: string): Record<string, string> {
+/** `key=value` pairs; host names (TDM_HOST_MAP) are case-insensitive, so their keys are lower-cased. */
+function parseMap(text: string, env: string, lowerKeys: boolean): Record<string, string> {
   const map: Record<string, string> = {};
   for (const pair of parseList(text)) {
     const eq = pair.indexOf('=');
     if (eq <= 0 || eq === pair.length - 1)
-      throw new ConfigError(`${env}: expected host=address, got "${pair}"`);
-    map[pair.slice(0, eq).trim().toLowerCase()] = pair.slice(eq + 1).trim();
+      throw new ConfigError(`${env}: expected ${lowerKeys ? 'host=address' : 'source=value'}, got "${pair}"`);
+    const key = pair.slice(0, eq).trim();
+    map[lowerKeys ? key.toLowerCase() : key] = pair.slice(eq + 1).trim();
   }
   return map;
 }
@@ -450,7 +469,7 @@ const COMPILERS: { [K in Kind]: Compiler<K> } = {
     throw new ConfigError(`not a boolean: "${raw}"`);
   },
   list: (raw) => parseList(raw),
-  map: (raw, _name, spec) => parseMap(raw, spec.env),
+  map: (raw, name, spec) => parseMap(raw, spec.env, name === 'hostMap'),
   policy: (raw) => (raw.trim() === '' ? null : parseSchedulePolicy(raw)),
 };
 
@@ -525,6 +544,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   // Each field is COMPILERS[kind] of its setting, so of SettingKindValues[kind]: the type
   // Config derives for it. (A loop over the table cannot show that to the compiler.)
   const compiled = config as Config;
+  compileDeadlinePolicy(compiled.deadlineMs, compiled.deadlineBySource); // throws on a bad duration
   if (compiled.confirmTransient < compiled.confirmDefinitive) {
     throw new ConfigError(
       `TDM_CONFIRM_TRANSIENT (${compiled.confirmTransient}) must be at least TDM_CONFIRM_DEFINITIVE (${compiled.confirmDefinitive})`,

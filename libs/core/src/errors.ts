@@ -29,6 +29,8 @@ export const VALIDATION_CODES = {
   TDM_ERR_MODE: 'mode is not "http" or "browser"',
   TDM_ERR_FIELD: 'a field has the wrong type or is unknown',
   TDM_ERR_REPORT_ID: 'reportId or source is empty or too long',
+  TDM_ERR_DEADLINE:
+    'deadline is not a positive duration, deadlineAt lies before the notice, or both are given',
 } as const;
 export type ValidationCode = keyof typeof VALIDATION_CODES;
 

@@ -11,3 +11,4 @@ export * from './timestamp.js';
 export * from './sleep.js';
 export * from './pacing.js';
 export * from './domain-rates.js';
+export * from './deadline.js';

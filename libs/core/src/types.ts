@@ -1,3 +1,5 @@
+import type { DeadlineState } from './deadline.js';
+
 /**
  * The domain's words (see docs/glossary in README): report, item, check, outcome, reason.
  * These types cross every process boundary (HTTP API, JetStream messages, database rows),
@@ -31,6 +33,10 @@ export interface ReportInput {
   md5?: string;
   mode?: Mode;
   labels?: Record<string, string>;
+  /** The removal deadline (ISO date-time with zone); or: */
+  deadlineAt?: string;
+  /** the time to removal allowed after the notice (a duration, e.g. `1h`, `12h`). */
+  deadline?: string;
 }
 
 /** A validated report with its normalised URL, ready for the store. */
@@ -48,6 +54,8 @@ export interface NormalizedReport {
   expected: ExpectedHashes;
   mode: Mode;
   labels: Record<string, string>;
+  /** The removal deadline: the report's own, or the policy's (see deadline.ts). */
+  deadlineAt: Date;
 }
 
 /** One check to run: published by the scheduler on subject `tdm.checks.<mode>`. */
@@ -147,9 +155,21 @@ export interface ItemView {
   registrableDomain: string;
   ip: string | null;
   hoster: string | null;
+  /** Autonomous system of the address of its last online check (attribution dataset). */
+  asn: number | null;
+  asOrg: string | null;
+  /** ISO 3166-1 alpha-2 country of that address, when the dataset has one. */
+  country: string | null;
   mode: Mode;
   reportedAt: string;
   noticeSentAt: string | null;
+  /** The removal deadline (the earliest of the item's reports'). */
+  deadlineAt: string;
+  deadlineState: DeadlineState;
+  /** Seconds online past the deadline: to the removal, or to now while online. */
+  overrunSeconds: number;
+  /** Already gone at its first check: its removal lies in (notice, first check], its time is unknown. */
+  goneBeforeFirstCheck: boolean;
   state: ItemState;
   firstCheckedAt: string | null;
   lastCheckedAt: string | null;
@@ -202,4 +222,73 @@ export interface RemovalRow {
 /** The job id for an item's slot: the idempotence key from scheduler to database. */
 export function jobIdFor(itemId: number, scheduledAt: Date): string {
   return `${itemId}@${scheduledAt.toISOString()}`;
+}
+
+/** One row of GET /v1/overdue: an item still online past its deadline. */
+export interface OverdueRow {
+  itemId: number;
+  url: string;
+  host: string;
+  registrableDomain: string;
+  hoster: string | null;
+  asn: number | null;
+  asOrg: string | null;
+  country: string | null;
+  state: ItemState;
+  reportedAt: string;
+  noticeSentAt: string | null;
+  deadlineAt: string;
+  lastOnlineAt: string | null;
+  lastCheckedAt: string | null;
+  /** Seconds past the deadline, as of the query. */
+  overrunSeconds: number;
+}
+
+/** What statistics can be grouped by (GET /v1/stats/removals?groupBy=; one or two of them). */
+export const GROUP_BY_FIELDS = [
+  'hoster',
+  'asn',
+  'country',
+  'registrableDomain',
+  'source',
+  'noticeMonth',
+] as const;
+export type GroupByField = (typeof GROUP_BY_FIELDS)[number];
+
+/** A group's key: the value of one field, or of two for two levels; null when unattributed. */
+export type GroupKey = string | number | null | Array<string | number | null>;
+
+/** The figures of one group of GET /v1/stats/removals (see docs/analysis.md). */
+export interface RemovalStatsGroup {
+  key: GroupKey;
+  /** Items whose notice falls in the window. */
+  items: number;
+  /** Confirmed removals of items seen online first (the events of the survival curve). */
+  removed: number;
+  /** Not removed: pending, online, or online again (right-censored). */
+  open: number;
+  /** Items seen online again after a confirmed removal (at any time). */
+  reappeared: number;
+  /** Already gone at the first check: counted apart, not in the curve. */
+  goneBeforeFirstCheck: number;
+  /** Per duration: Kaplan–Meier share removed within it, by offlineAt. Null: no item in the curve. */
+  removedWithin: Record<string, number | null>;
+  /** Per duration: [by offlineAt, by lastOnlineAt]: the bracket the check grid leaves. */
+  removedWithinBounds: Record<string, [number, number] | null>;
+  medianSeconds: number | null;
+  p90Seconds: number | null;
+  medianCi95: [number | null, number | null];
+  deadline: Record<DeadlineState, number>;
+}
+
+/** One point of a group's survival curve (GET /v1/stats/survival). */
+export interface SurvivalPoint {
+  /** Seconds after the notice. */
+  time: number;
+  atRisk: number;
+  events: number;
+  censored: number;
+  survival: number;
+  low: number;
+  high: number;
 }

@@ -3,6 +3,8 @@
  * field and normalised, its URL by normalizeUrl (url.ts), its times by parseTimestamp
  * (timestamp.ts), its hashes and mode by the vocabulary (vocabulary.ts).
  */
+import { DEFAULT_DEADLINE_POLICY, policyDeadline, type DeadlinePolicy } from './deadline.js';
+import { parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import { describe, quote } from './quote.js';
 import { parseTimestamp } from './timestamp.js';
@@ -15,6 +17,8 @@ export interface ValidateReportDefaults {
   now: Date;
   /** source when the report gives none. */
   source: string;
+  /** The deadline of a report that names none. @default DEFAULT_DEADLINE_POLICY (24 h) */
+  deadline?: DeadlinePolicy;
 }
 
 /** The fields of the public report contract (product.md), in documentation order. */
@@ -29,6 +33,8 @@ export const REPORT_FIELDS = [
   'md5',
   'mode',
   'labels',
+  'deadlineAt',
+  'deadline',
 ] as const;
 
 /** Longest `reportId` and `source`, in characters. */
@@ -91,10 +97,15 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
 
   const reportedAt = parseReportTimestamp('reportedAt', field('reportedAt'));
   const noticeSentAt = parseReportTimestamp('noticeSentAt', field('noticeSentAt'));
+  const source = parseIdentifier('source', field('source')) ?? defaults.source;
+  const anchor = noticeSentAt ?? reportedAt ?? defaults.now;
+  const deadlineAt =
+    parseDeadline(field('deadlineAt'), field('deadline'), anchor) ??
+    policyDeadline(anchor, source, defaults.deadline ?? DEFAULT_DEADLINE_POLICY);
 
   return {
     reportId: parseIdentifier('reportId', field('reportId')) ?? null,
-    source: parseIdentifier('source', field('source')) ?? defaults.source,
+    source,
     originalUrl: normalized.originalUrl,
     url: normalized.url,
     host: normalized.host,
@@ -104,7 +115,51 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
     expected,
     mode: parseMode(field('mode')),
     labels: parseLabels(field('labels')),
+    deadlineAt,
   };
+}
+
+/**
+ * The report's own deadline: `deadlineAt` (a date-time), or `deadline` (a duration in the
+ * configuration's syntax, e.g. `1h`, `12h`) after the notice (else the report time).
+ * Undefined when it names none.
+ */
+function parseDeadline(at: unknown, after: unknown, anchor: Date): Date | undefined {
+  if (at !== undefined && after !== undefined)
+    throw new ValidationError(
+      'TDM_ERR_DEADLINE',
+      'deadline',
+      'deadline: give deadlineAt or deadline, not both',
+    );
+  if (at !== undefined) {
+    const date = parseReportTimestamp('deadlineAt', at);
+    if (date !== undefined && date.getTime() < anchor.getTime())
+      throw new ValidationError(
+        'TDM_ERR_DEADLINE',
+        'deadlineAt',
+        `deadlineAt: ${date.toISOString()} is before the notice (${anchor.toISOString()})`,
+      );
+    return date;
+  }
+  if (after === undefined) return undefined;
+  if (typeof after !== 'string')
+    throw new ValidationError(
+      'TDM_ERR_FIELD',
+      'deadline',
+      `deadline: expected a duration string such as "12h", got ${describe(after)}`,
+    );
+  let ms: number;
+  try {
+    ms = parseDuration(after);
+  } catch {
+    throw new ValidationError(
+      'TDM_ERR_DEADLINE',
+      'deadline',
+      `deadline: not a duration: ${quote(after)} (use e.g. 1h, 12h, 1d)`,
+    );
+  }
+  if (ms <= 0) throw new ValidationError('TDM_ERR_DEADLINE', 'deadline', 'deadline: must be longer than 0');
+  return new Date(anchor.getTime() + ms);
 }
 
 function parseIdentifier(name: 'reportId' | 'source', value: unknown): string | undefined {
@@ -200,7 +255,10 @@ function parseLabels(value: unknown): Record<string, string> {
   return Object.fromEntries(labels);
 }
 
-function parseReportTimestamp(name: 'reportedAt' | 'noticeSentAt', value: unknown): Date | undefined {
+function parseReportTimestamp(
+  name: 'reportedAt' | 'noticeSentAt' | 'deadlineAt',
+  value: unknown,
+): Date | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     throw new ValidationError(

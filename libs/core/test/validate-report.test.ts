@@ -45,6 +45,7 @@ describe('validateReport: a good report', () => {
       expected: { sha256: SHA256.toLowerCase(), sha1: SHA1, md5: MD5.toLowerCase() },
       mode: 'browser',
       labels: { category: 'a', country: 'NL' },
+      deadlineAt: new Date('2024-05-01T21:00:00.500Z'),
     });
   });
 
@@ -61,6 +62,7 @@ describe('validateReport: a good report', () => {
       expected: {},
       mode: 'http',
       labels: {},
+      deadlineAt: new Date(defaults.now.getTime() + 24 * 3600_000),
     });
   });
 

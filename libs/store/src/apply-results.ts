@@ -29,6 +29,8 @@ interface ItemUpdate {
   recheckAt: Date | null;
   /** The media type of the batch's first online check (kept only while the item has none). */
   firstContentType: string | null;
+  /** Offline → online transitions (reappearances) in this batch. */
+  reappeared: number;
 }
 
 interface TransitionInsert {
@@ -114,6 +116,9 @@ export async function applyResults(
       firstContentType:
         previous?.firstContentType ??
         (result.outcome === 'online' ? mediaTypeEssence(result.contentType) : null),
+      reappeared:
+        (previous?.reappeared ?? 0) +
+        outcome.transitions.filter((t) => t.from === 'offline' && t.to === 'online').length,
     });
     for (const t of outcome.transitions) {
       transitions.push({
@@ -149,13 +154,15 @@ async function writeStatuses(tx: Executor, updates: ItemUpdate[]): Promise<void>
         run_all_definitive = u.run_all_definitive, run_reason = u.run_reason,
         ip = coalesce(u.ip, i.ip),
         hoster = CASE WHEN u.hoster_known THEN u.hoster ELSE i.hoster END,
-        first_content_type = coalesce(i.first_content_type, u.first_content_type)
+        first_content_type = coalesce(i.first_content_type, u.first_content_type),
+        reappearances = i.reappearances + u.reappeared
        FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[],
                    $7::timestamptz[], $8::timestamptz[], $9::text[], $10::timestamptz[], $11::timestamptz[],
-                   $12::integer[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[], $18::boolean[])
+                   $12::integer[], $13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[], $18::boolean[],
+                   $19::integer[])
          AS u(item_id, state, checks, first_checked_at, last_checked_at, last_scheduled_at, last_online_at,
               offline_at, offline_reason, confirmed_at, run_started_at, run_length, run_all_definitive,
-              run_reason, ip, first_content_type, hoster, hoster_known)
+              run_reason, ip, first_content_type, hoster, hoster_known, reappeared)
       WHERE i.item_id = u.item_id`,
     [
       col((u) => u.itemId),
@@ -176,6 +183,7 @@ async function writeStatuses(tx: Executor, updates: ItemUpdate[]): Promise<void>
       col((u) => u.firstContentType),
       col((u) => u.hoster),
       col((u) => u.hosterKnown),
+      col((u) => u.reappeared),
     ],
   );
 }

@@ -17,3 +17,6 @@ export { StoreLockedError } from './folder-lock.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';
 export type { DomainCapacity, DomainCapacityQuery } from './domain-capacity.js';
+export type { OverdueQuery } from './overdue.js';
+export type { RemovalStatsQuery, SurvivalGroup } from './removal-stats.js';
+export type { StatsWindow } from './stats-sql.js';

@@ -25,6 +25,7 @@ interface ItemDraft {
   md5: string | null;
   reportedAt: Date;
   noticeSentAt: Date | null;
+  deadlineAt: Date;
 }
 
 const keyOf = (source: string, reportId: string): string => `${source}\u0000${reportId}`;
@@ -47,12 +48,14 @@ function draftOf(report: NormalizedReport): ItemDraft {
     md5: report.expected.md5 ?? null,
     reportedAt: report.reportedAt,
     noticeSentAt: report.noticeSentAt,
+    deadlineAt: report.deadlineAt,
   };
 }
 
 function merge(into: ItemDraft, report: NormalizedReport): void {
   into.reportedAt = earliest(into.reportedAt, report.reportedAt) ?? into.reportedAt;
   into.noticeSentAt = earliest(into.noticeSentAt, report.noticeSentAt);
+  into.deadlineAt = earliest(into.deadlineAt, report.deadlineAt) ?? into.deadlineAt;
   into.sha256 ??= report.expected.sha256 ?? null;
   into.sha1 ??= report.expected.sha1 ?? null;
   into.md5 ??= report.expected.md5 ?? null;
@@ -112,14 +115,16 @@ export async function insertReports(
       inserted: boolean;
     }>(
       `INSERT INTO items AS i (url, original_url, host, registrable_domain, mode, sha256, sha1, md5,
-                               reported_at, notice_sent_at)
+                               reported_at, notice_sent_at, deadline_at)
        SELECT u.*
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::timestamptz[], $10::timestamptz[])
-           AS u(url, original_url, host, registrable_domain, mode, sha256, sha1, md5, reported_at, notice_sent_at)
+                     $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
+           AS u(url, original_url, host, registrable_domain, mode, sha256, sha1, md5, reported_at, notice_sent_at,
+                deadline_at)
        ON CONFLICT (url_key) DO UPDATE SET
          reported_at    = least(i.reported_at, excluded.reported_at),
          notice_sent_at = least(i.notice_sent_at, excluded.notice_sent_at),
+         deadline_at    = least(i.deadline_at, excluded.deadline_at),
          sha256         = coalesce(i.sha256, excluded.sha256),
          sha1           = coalesce(i.sha1, excluded.sha1),
          md5            = coalesce(i.md5, excluded.md5),
@@ -136,6 +141,7 @@ export async function insertReports(
         list.map((d) => d.md5),
         list.map((d) => d.reportedAt.toISOString()),
         list.map((d) => d.noticeSentAt?.toISOString() ?? null),
+        list.map((d) => d.deadlineAt.toISOString()),
       ],
     );
     for (const row of rows) {
@@ -165,13 +171,14 @@ export async function insertReports(
       fresh.map((i) => f(reports[i] as NormalizedReport, i));
     const rows = await tx.query<{ source: string; report_id: string }>(
       `INSERT INTO reports (source, report_id, id_generated, item_id, original_url, reported_at, notice_sent_at,
-                            sha256, sha1, md5, mode, labels)
+                            sha256, sha1, md5, mode, labels, deadline_at)
        SELECT u.source, u.report_id, u.id_generated, u.item_id, u.original_url, u.reported_at, u.notice_sent_at,
-              u.sha256, u.sha1, u.md5, u.mode, u.labels::jsonb
+              u.sha256, u.sha1, u.md5, u.mode, u.labels::jsonb, u.deadline_at
          FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::timestamptz[],
-                     $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+                     $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                     $13::timestamptz[])
            AS u(source, report_id, id_generated, item_id, original_url, reported_at, notice_sent_at,
-                sha256, sha1, md5, mode, labels)
+                sha256, sha1, md5, mode, labels, deadline_at)
        ON CONFLICT (source, report_id) DO NOTHING
        RETURNING source, report_id`,
       [
@@ -187,6 +194,7 @@ export async function insertReports(
         pick((r) => r.expected.md5 ?? null),
         pick((r) => r.mode),
         pick((r) => JSON.stringify(r.labels ?? {})),
+        pick((r) => r.deadlineAt.toISOString()),
       ],
     );
     for (const row of rows) createdKeys.add(keyOf(row.source, row.report_id));

@@ -207,6 +207,37 @@ UPDATE transitions AS t SET last_online_at = i.last_online_at, confirmed_at = i.
 CREATE INDEX transitions_removals ON transitions (at, item_id) WHERE to_state = 'offline';
 `,
   },
+  {
+    version: 7,
+    name: 'deadlines, attribution (asn, organisation, country), reappearances',
+    sql: `
+-- The removal deadline of each report and of each item (the earliest of its reports'),
+-- fixed when the report is stored. Rows stored before this version get the default
+-- policy of the time: 24 hours after the notice (or the report).
+ALTER TABLE reports ADD COLUMN deadline_at timestamptz;
+UPDATE reports SET deadline_at = coalesce(notice_sent_at, reported_at) + interval '24 hours';
+ALTER TABLE reports ALTER COLUMN deadline_at SET NOT NULL;
+ALTER TABLE items ADD COLUMN deadline_at timestamptz;
+UPDATE items SET deadline_at = anchor_at + interval '24 hours';
+ALTER TABLE items ALTER COLUMN deadline_at SET NOT NULL;
+-- Attribution of the address a check connected to (libs/attribution), per check, and
+-- the item's: the one of its last online check (or, never seen online, its first check),
+-- so a host that moves after the removal does not rewrite the history.
+ALTER TABLE items ADD COLUMN asn bigint, ADD COLUMN as_org text, ADD COLUMN country text;
+ALTER TABLE checks ADD COLUMN hoster text, ADD COLUMN asn bigint, ADD COLUMN as_org text, ADD COLUMN country text;
+-- Offline → online transitions of the item, kept on the row so statistics need no join.
+ALTER TABLE items ADD COLUMN reappearances integer NOT NULL DEFAULT 0;
+UPDATE items AS i SET reappearances = t.n
+  FROM (SELECT item_id, count(*) AS n FROM transitions
+         WHERE from_state = 'offline' AND to_state = 'online' GROUP BY item_id) AS t
+ WHERE t.item_id = i.item_id;
+-- GET /v1/overdue pages by (deadline_at, item_id) over items not removed. state changes
+-- only on a transition, so the results' updates of items stay HOT.
+CREATE INDEX items_open_deadline ON items (deadline_at, item_id) WHERE state <> 'offline';
+-- Statistics select items by notice window.
+CREATE INDEX items_anchor_at ON items (anchor_at);
+`,
+  },
 ];
 
 /** Applies the pending migrations; returns the versions applied by this call. */

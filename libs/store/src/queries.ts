@@ -1,5 +1,6 @@
 /** The read side: the analysts' views of items, checks and removals. */
 import type { CheckLogEntry, ItemState, ItemView, RemovalRow } from '@tdm/core';
+import { deadlineStateSql, goneBeforeFirstCheckSql, overrunSecondsSql } from './deadline-sql.js';
 import type { Executor } from './executor.js';
 import {
   checkEntryFromRow,
@@ -19,14 +20,18 @@ export const MAX_CHECKS_LIMIT = 1000;
 /** Rows per round trip when streaming removals. */
 export const REMOVALS_PAGE_SIZE = 1000;
 
-export async function getItem(db: Executor, itemId: number): Promise<ItemView | null> {
+export async function getItem(db: Executor, itemId: number, now: Date): Promise<ItemView | null> {
   if (!Number.isSafeInteger(itemId) || itemId <= 0) return null;
   const rows = await db.query<ItemRow>(
     `SELECT item_id, url, original_url, host, registrable_domain, mode, reported_at, notice_sent_at,
             (SELECT s.next_check_at FROM schedule AS s WHERE s.item_id = items.item_id) AS next_check_at,
-            ip, hoster, ${STATUS_COLUMNS}
+            ip, hoster, asn, as_org, country, deadline_at,
+            ${deadlineStateSql('items', '$2::timestamptz')} AS deadline_state,
+            ${overrunSecondsSql('items', '$2::timestamptz')} AS overrun_seconds,
+            ${goneBeforeFirstCheckSql('items')} AS gone_before_first_check,
+            ${STATUS_COLUMNS}
        FROM items WHERE item_id = $1`,
-    [itemId],
+    [itemId, now.toISOString()],
   );
   const row = rows[0];
   if (row === undefined) return null;

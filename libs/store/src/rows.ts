@@ -5,6 +5,7 @@
  */
 import type {
   CheckLogEntry,
+  DeadlineState,
   ItemState,
   ItemStatus,
   ItemView,
@@ -74,6 +75,13 @@ export interface ItemRow extends StatusRow {
   next_check_at: Date | null;
   ip: string | null;
   hoster: string | null;
+  asn: number | string | null;
+  as_org: string | null;
+  country: string | null;
+  deadline_at: Date;
+  deadline_state: DeadlineState;
+  overrun_seconds: number;
+  gone_before_first_check: boolean;
 }
 
 export interface TransitionRow {
@@ -92,9 +100,16 @@ export function itemViewFromRows(row: ItemRow, transitions: TransitionRow[]): It
     registrableDomain: row.registrable_domain,
     ip: row.ip,
     hoster: row.hoster,
+    asn: row.asn === null ? null : Number(row.asn),
+    asOrg: row.as_org,
+    country: row.country,
     mode: row.mode,
     reportedAt: row.reported_at.toISOString(),
     noticeSentAt: iso(row.notice_sent_at),
+    deadlineAt: row.deadline_at.toISOString(),
+    deadlineState: row.deadline_state,
+    overrunSeconds: Number(row.overrun_seconds),
+    goneBeforeFirstCheck: row.gone_before_first_check,
     state: row.state,
     firstCheckedAt: iso(row.first_checked_at),
     lastCheckedAt: iso(row.last_checked_at),

@@ -7,8 +7,13 @@ import type {
   ItemState,
   ItemView,
   NormalizedReport,
+  OverdueRow,
   RemovalRow,
+  RemovalStatsGroup,
 } from '@tdm/core';
+import { overdue, type OverdueQuery } from './overdue.js';
+import { removalStats, survivalCurves, type RemovalStatsQuery, type SurvivalGroup } from './removal-stats.js';
+import type { StatsWindow } from './stats-sql.js';
 import { applyResults } from './apply-results.js';
 import { CheckLogPartitions, dayStart, isMissingPartition } from './check-log.js';
 import { claimDueJobs } from './claim-due-jobs.js';
@@ -116,8 +121,8 @@ export class SqlStore implements Store {
     }
   }
 
-  async getItem(itemId: number): Promise<ItemView | null> {
-    return await queries.getItem(this.#db, itemId);
+  async getItem(itemId: number, options?: { now?: Date }): Promise<ItemView | null> {
+    return await queries.getItem(this.#db, itemId, options?.now ?? new Date());
   }
 
   async listChecks(itemId: number, options?: { limit?: number }): Promise<CheckLogEntry[]> {
@@ -134,6 +139,18 @@ export class SqlStore implements Store {
 
   async domainCapacity(query: DomainCapacityQuery): Promise<DomainCapacity[]> {
     return await domainCapacity(this.#db, query);
+  }
+
+  overdue(query: OverdueQuery): AsyncIterable<OverdueRow> {
+    return overdue(this.#db, query);
+  }
+
+  async removalStats(query: RemovalStatsQuery): Promise<RemovalStatsGroup[]> {
+    return await removalStats(this.#db, query);
+  }
+
+  async survivalCurves(query: StatsWindow): Promise<SurvivalGroup[]> {
+    return await survivalCurves(this.#db, query);
   }
 
   async pruneDomainPacing(before: Date): Promise<number> {

@@ -11,10 +11,15 @@ import type {
   ItemState,
   ItemView,
   NormalizedReport,
+  OverdueRow,
   RemovalRow,
+  RemovalStatsGroup,
   SchedulePolicy,
   Transition,
 } from '@tdm/core';
+import type { OverdueQuery } from './overdue.js';
+import type { RemovalStatsQuery, SurvivalGroup } from './removal-stats.js';
+import type { StatsWindow } from './stats-sql.js';
 
 export interface InsertReportsResult {
   reportId: string;
@@ -142,11 +147,18 @@ export interface Store {
    */
   applyResults(results: CheckResult[], options: ApplyOptions): Promise<AppliedResult[]>;
 
-  getItem(itemId: number): Promise<ItemView | null>;
+  /** One item; its deadline state and overrun are as of `now` (default: the current time). */
+  getItem(itemId: number, options?: { now?: Date }): Promise<ItemView | null>;
   listChecks(itemId: number, options?: { limit?: number }): Promise<CheckLogEntry[]>;
   /** Items whose confirmed removal (offlineAt) falls in [since, until), oldest first, streamed in pages. */
   removals(query: RemovalQuery): AsyncIterable<RemovalRow>;
   countItemsByState(): Promise<Record<ItemState, number>>;
+  /** Items online past their deadline as of `now`, oldest deadline first, streamed in pages. */
+  overdue(query: OverdueQuery): AsyncIterable<OverdueRow>;
+  /** Removal statistics per group, computed in the database (Kaplan–Meier, see stats-sql.ts). */
+  removalStats(query: RemovalStatsQuery): Promise<RemovalStatsGroup[]>;
+  /** The Kaplan–Meier curve (by offlineAt) of each group. */
+  survivalCurves(query: StatsWindow): Promise<SurvivalGroup[]>;
   /**
    * Creates the check log's daily partitions for today..today+2 (UTC) and drops those whose
    * whole day is older than `now - retentionMs` (retention ≤ 0 or infinite: drop nothing).

@@ -101,6 +101,7 @@ export function report(overrides: Partial<NormalizedReport> = {}): NormalizedRep
     expected: {},
     mode: 'http',
     labels: {},
+    deadlineAt: new Date((overrides.noticeSentAt ?? overrides.reportedAt ?? T0).getTime() + 24 * 3600_000),
     ...overrides,
   };
 }

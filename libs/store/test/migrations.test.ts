@@ -147,3 +147,34 @@ describe('concurrent migrations on postgres', () => {
     }
   });
 });
+
+describe('migration 7 (deadlines, attribution, reappearances) on a database with items', () => {
+  it('gives stored reports and items the 24 h deadline and counts past reappearances', async () => {
+    const db = await openPgliteDatabase(undefined);
+    try {
+      await runMigrations(
+        db,
+        silentLogger,
+        MIGRATIONS.filter((m) => m.version < 7),
+      );
+      await db.exec(
+        `INSERT INTO items (url, original_url, host, registrable_domain, mode, reported_at, notice_sent_at)
+         VALUES ('http://a.test/1', 'http://a.test/1', 'a.test', 'a.test', 'http', '2026-01-01T00:00:00Z', '2026-01-01T06:00:00Z');
+         INSERT INTO reports (source, report_id, item_id, original_url, reported_at, mode)
+         VALUES ('api', 'r1', 1, 'http://a.test/1', '2026-01-01T00:00:00Z', 'http');
+         INSERT INTO transitions (item_id, from_state, to_state, at, job_id)
+         VALUES (1, 'online', 'offline', '2026-01-01T07:00:00Z', 'j1'), (1, 'offline', 'online', '2026-01-01T08:00:00Z', 'j2')`,
+      );
+      expect(await runMigrations(db, silentLogger)).toEqual([7]);
+      const [item] = await db.query<{ deadline_at: Date; reappearances: number }>(
+        'SELECT deadline_at, reappearances FROM items',
+      );
+      expect(item?.deadline_at.toISOString()).toBe('2026-01-02T06:00:00.000Z');
+      expect(item?.reappearances).toBe(1);
+      const [stored] = await db.query<{ deadline_at: Date }>('SELECT deadline_at FROM reports');
+      expect(stored?.deadline_at.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -5,7 +5,14 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
-import { SETTINGS, gridDemand, loadConfig, type GridDemand } from '@tdm/core';
+import {
+  DEFAULT_DEADLINE_POLICY,
+  SETTINGS,
+  gridDemand,
+  loadConfig,
+  type DeadlinePolicy,
+  type GridDemand,
+} from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { errorBody } from './errors.js';
@@ -16,7 +23,10 @@ import { registerReportRoutes } from './routes/reports.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerRemovalRoutes } from './routes/removals.js';
 import { registerDomainRoutes } from './routes/domains.js';
+import './route-config.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { overdueRowSchema, registerOverdueRoutes } from './routes/overdue.js';
+import { registerStatsRoutes, removalStatsGroupSchema, survivalPointSchema } from './routes/stats.js';
 
 export interface BuildAppOptions {
   store: Store;
@@ -34,6 +44,8 @@ export interface BuildAppOptions {
   defaultSource?: string;
   /** Extra readiness check (e.g. "the bus is connected"); /readyz is 503 while it is false. @default () => true */
   ready?: () => Promise<boolean> | boolean;
+  /** Deadline of reports that name none (TDM_DEADLINE, TDM_DEADLINE_BY_SOURCE). @default 24 h for every source */
+  deadline?: DeadlinePolicy;
   /** Reports accepted per POST /v1/reports. @default 10000 */
   maxReportsPerRequest?: number;
   /** Bytes accepted per POST /v1/reports body. @default 33554432 (32 MiB) */
@@ -70,7 +82,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(errorHandler);
   refuseUnknownQueryParameters(app);
   app.setNotFoundHandler(notFoundHandler);
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  for (const schema of [...SHARED_SCHEMAS, overdueRowSchema, removalStatsGroupSchema, survivalPointSchema])
+    app.addSchema(schema);
 
   await app.register(swagger, {
     // Shared schemas keep their $id as the component name (Report, Item, …), not def-N.
@@ -107,6 +120,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'reports', description: 'Submitting reports' },
         { name: 'items', description: 'Tracked URLs and their checks' },
         { name: 'removals', description: 'Removal timestamps for analysis' },
+        { name: 'statistics', description: 'Removal statistics, survival curves and the ranking report' },
         { name: 'operations', description: 'Metrics, health, readiness, this document' },
       ],
     },
@@ -118,12 +132,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metrics: options.metrics,
     now: options.now ?? (() => new Date()),
     defaultSource: options.defaultSource ?? 'api',
+    deadline: options.deadline ?? DEFAULT_DEADLINE_POLICY,
     maxReportsPerRequest: options.maxReportsPerRequest ?? DEFAULT_MAX_REPORTS_PER_REQUEST,
     bodyLimit,
   });
   registerItemRoutes(app, options.store);
   registerRemovalRoutes(app, options.store);
   registerDomainRoutes(app, options.store, options.gridDemand ?? gridDemand(loadConfig({ env: {} })));
+  registerOverdueRoutes(app, options.store, options.now ?? (() => new Date()));
+  registerStatsRoutes(app, options.store, options.now ?? (() => new Date()));
   registerOpsRoutes(app, {
     store: options.store,
     metrics: options.metrics,

@@ -15,7 +15,19 @@ export const API_ERRORS = {
   TDM_ERR_ITEM_ID: { status: 400, description: 'the item id in the path is not a positive integer' },
   TDM_ERR_TIMESTAMP: {
     status: 400,
-    description: VALIDATION_CODES.TDM_ERR_TIMESTAMP + ' (since/until), or since is after until',
+    description:
+      VALIDATION_CODES.TDM_ERR_TIMESTAMP +
+      ' with a zone (since/until, noticeSince/noticeUntil), or the window ends before it starts',
+  },
+  TDM_ERR_GROUP_BY: {
+    status: 400,
+    description:
+      'groupBy is not one or two (comma-separated) of hoster, asn, country, registrableDomain, source, noticeMonth',
+  },
+  TDM_ERR_DURATION: {
+    status: 400,
+    description:
+      'within is not a comma-separated list of durations in the configuration syntax (e.g. 1h,12h,24h,7d)',
   },
   TDM_ERR_BODY_INVALID: { status: 400, description: 'the request body is empty or not parseable JSON' },
   TDM_ERR_BODY_NOT_ARRAY: { status: 400, description: 'the JSON body is not an array of reports' },

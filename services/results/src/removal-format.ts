@@ -1,7 +1,7 @@
 /**
- * Text encodings of the removals export, produced row by row so that the route can stream
- * any number of rows with constant memory: CSV (RFC 4180, header row), NDJSON and a JSON
- * array written incrementally.
+ * Text encodings of the streamed exports (removals, overdue items), produced row by row
+ * so that a route can stream any number of rows with constant memory: CSV (RFC 4180,
+ * header row), NDJSON and a JSON array written incrementally.
  */
 import type { RemovalRow } from '@tdm/core';
 import { REMOVAL_COLUMNS } from './schemas.js';
@@ -24,37 +24,42 @@ export function csvField(value: unknown): string {
   return text;
 }
 
-export function csvHeader(): string {
-  return REMOVAL_COLUMNS.join(',') + '\r\n';
+export function csvHeader(columns: readonly string[] = REMOVAL_COLUMNS): string {
+  return columns.join(',') + '\r\n';
 }
 
-export function csvRow(row: RemovalRow): string {
-  return REMOVAL_COLUMNS.map((column) => csvField(row[column])).join(',') + '\r\n';
+export function csvRow<T extends object>(row: T, columns: readonly (keyof T & string)[]): string;
+export function csvRow(row: RemovalRow): string;
+export function csvRow(row: object, columns: readonly string[] = REMOVAL_COLUMNS): string {
+  const record = row as Record<string, unknown>;
+  return columns.map((column) => csvField(record[column])).join(',') + '\r\n';
 }
 
 /** The row with the documented columns only, in their order. */
-function pick(row: RemovalRow): Record<string, unknown> {
+function pick(row: object, columns: readonly string[]): Record<string, unknown> {
+  const record = row as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const column of REMOVAL_COLUMNS) out[column] = row[column] ?? null;
+  for (const column of columns) out[column] = record[column] ?? null;
   return out;
 }
 
-/** Encodes rows as text chunks: a prefix, each row, a suffix. */
-export async function* encodeRemovals(
+/** Encodes rows as text chunks: a prefix, each row (its `columns`, in order), a suffix. */
+export async function* encodeRows<T extends object>(
   format: RemovalFormat,
-  first: IteratorResult<RemovalRow>,
-  rest: AsyncIterator<RemovalRow>,
+  columns: readonly (keyof T & string)[],
+  first: IteratorResult<T>,
+  rest: AsyncIterator<T>,
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield csvHeader();
+  if (format === 'csv') yield csvHeader(columns);
   if (format === 'json') yield '[';
   let current = first;
   let count = 0;
   try {
     while (!current.done) {
       const row = current.value;
-      if (format === 'csv') yield csvRow(row);
-      else if (format === 'ndjson') yield JSON.stringify(pick(row)) + '\n';
-      else yield (count === 0 ? '\n' : ',\n') + JSON.stringify(pick(row));
+      if (format === 'csv') yield csvRow(row, columns);
+      else if (format === 'ndjson') yield JSON.stringify(pick(row, columns)) + '\n';
+      else yield (count === 0 ? '\n' : ',\n') + JSON.stringify(pick(row, columns));
       count += 1;
       current = await rest.next();
     }
@@ -64,4 +69,13 @@ export async function* encodeRemovals(
     if (!current.done) await rest.return?.();
   }
   if (format === 'json') yield count === 0 ? ']\n' : '\n]\n';
+}
+
+/** The removals export (REMOVAL_COLUMNS). */
+export function encodeRemovals(
+  format: RemovalFormat,
+  first: IteratorResult<RemovalRow>,
+  rest: AsyncIterator<RemovalRow>,
+): AsyncGenerator<string> {
+  return encodeRows(format, REMOVAL_COLUMNS, first, rest);
 }

@@ -5,11 +5,25 @@
  * `components.schemas` entries. Nullable fields use type arrays (`['string', 'null']`),
  * which the swagger plugin turns into `nullable: true` for OpenAPI 3.0.
  */
-import { HASH_LENGTHS, ITEM_STATES, MODES, OFFLINE_REASONS, OUTCOMES, REASONS } from '@tdm/core';
+import {
+  DEADLINE_STATES,
+  HASH_LENGTHS,
+  ITEM_STATES,
+  MODES,
+  OFFLINE_REASONS,
+  OUTCOMES,
+  REASONS,
+} from '@tdm/core';
 import { API_ERRORS, REPORT_ERRORS } from './errors.js';
 
 const isoTime = { type: 'string', format: 'date-time' } as const;
 const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+const deadlineState = {
+  type: 'string',
+  enum: [...DEADLINE_STATES],
+  description:
+    'met/missed: removed by/after the deadline; open: not removed, deadline ahead; overdue: not removed, deadline passed.',
+} as const;
 const itemState = { type: 'string', enum: ITEM_STATES } as const;
 const mode = { type: 'string', enum: MODES } as const;
 const offlineReasonOrNull = { type: ['string', 'null'], enum: [...OFFLINE_REASONS, null] } as const;
@@ -45,6 +59,16 @@ export const reportSchema = {
   required: ['url'],
   properties: {
     url: { type: 'string', description: 'Absolute http(s) URL, at most 4096 characters, no credentials.' },
+    deadlineAt: {
+      ...isoTime,
+      description:
+        'Removal deadline (default: TDM_DEADLINE after the notice, per source TDM_DEADLINE_BY_SOURCE).',
+    },
+    deadline: {
+      type: 'string',
+      description:
+        'Or: the time allowed after noticeSentAt (else reportedAt), a duration such as `1h` or `12h`.',
+    },
     reportId: {
       type: 'string',
       description: 'Caller-chosen id; `(source, reportId)` makes the report idempotent.',
@@ -122,9 +146,16 @@ export const itemViewSchema = {
     'registrableDomain',
     'ip',
     'hoster',
+    'asn',
+    'asOrg',
+    'country',
     'mode',
     'reportedAt',
     'noticeSentAt',
+    'deadlineAt',
+    'deadlineState',
+    'overrunSeconds',
+    'goneBeforeFirstCheck',
     'state',
     'firstCheckedAt',
     'lastCheckedAt',
@@ -145,9 +176,29 @@ export const itemViewSchema = {
     registrableDomain: { type: 'string' },
     ip: { type: ['string', 'null'] },
     hoster: { type: ['string', 'null'] },
+    asn: {
+      type: ['integer', 'null'],
+      description: 'Autonomous system number of the address (attribution dataset).',
+    },
+    asOrg: { type: ['string', 'null'], description: "The autonomous system's organisation." },
+    country: { type: ['string', 'null'], description: 'ISO 3166-1 alpha-2 country of the address.' },
     mode,
     reportedAt: isoTime,
     noticeSentAt: isoTimeOrNull,
+    deadlineAt: {
+      ...isoTime,
+      description: "Removal deadline: the report's own, or the policy's (TDM_DEADLINE).",
+    },
+    deadlineState,
+    overrunSeconds: {
+      type: 'number',
+      description: 'Seconds online past the deadline: to the removal, or to now while still online.',
+    },
+    goneBeforeFirstCheck: {
+      type: 'boolean',
+      description:
+        'Already gone at its first check: the removal lies in (noticeSentAt, offlineAt]; counted apart in the statistics.',
+    },
     state: itemState,
     firstCheckedAt: isoTimeOrNull,
     lastCheckedAt: isoTimeOrNull,

@@ -66,8 +66,11 @@ describe.each(BACKENDS)('operations routes ($name)', (backend) => {
         '/readyz',
         '/v1/items/{itemId}',
         '/v1/items/{itemId}/checks',
+        '/v1/overdue',
         '/v1/removals',
         '/v1/reports',
+        '/v1/stats/removals',
+        '/v1/stats/survival',
       ].sort(),
     );
     type Operation = { responses?: Record<string, unknown> };

@@ -1,7 +1,13 @@
 /** `tdm import FILE`: bulk reports from CSV or NDJSON, straight into the store or through the API. */
 import { createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { TdmError, ValidationError, validateReport, type NormalizedReport } from '@tdm/core';
+import {
+  compileDeadlinePolicy,
+  TdmError,
+  ValidationError,
+  validateReport,
+  type NormalizedReport,
+} from '@tdm/core';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { ImportError } from '../import/import-error.js';
@@ -129,6 +135,7 @@ Options:
     }
     const source = (values['source'] as string | undefined) ?? 'import';
     const rt = createRuntime('import');
+    const deadline = compileDeadlinePolicy(rt.config.deadlineMs, rt.config.deadlineBySource);
     let sink: Sink;
     if (typeof values['api'] === 'string') {
       sink = apiSink(values['api']);
@@ -173,7 +180,7 @@ Options:
             batch.push({
               line: row.line,
               raw: row.value,
-              report: validateReport(row.value, { now, source }),
+              report: validateReport(row.value, { now, source, deadline }),
             });
           } catch (error) {
             if (!(error instanceof ValidationError)) throw error;

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
+import { compileDeadlinePolicy, ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
@@ -96,6 +96,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     logger,
     ready: () => bus.connected,
     gridDemand: gridDemand(rt.config),
+    deadline: compileDeadlinePolicy(rt.config.deadlineMs, rt.config.deadlineBySource),
   });
   const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });

@@ -3,7 +3,7 @@
  * on its own; the good ones are stored in one call, the bad ones answered with their code.
  */
 import type { FastifyInstance } from 'fastify';
-import { ValidationError, validateReport, type NormalizedReport } from '@tdm/core';
+import { ValidationError, validateReport, type DeadlinePolicy, type NormalizedReport } from '@tdm/core';
 import type { Metrics } from '@tdm/telemetry';
 import type { Store } from '@tdm/store';
 import { ApiError } from '../errors.js';
@@ -16,6 +16,8 @@ export interface ReportsRouteOptions {
   metrics: Metrics;
   now: () => Date;
   defaultSource: string;
+  /** Deadline of reports that name none. */
+  deadline: DeadlinePolicy;
   maxReportsPerRequest: number;
   bodyLimit: number;
 }
@@ -90,7 +92,7 @@ export function registerReportRoutes(app: FastifyInstance, options: ReportsRoute
       const answers: Array<Accepted | Rejected | undefined> = new Array(entries.length);
       const good: NormalizedReport[] = [];
       const goodIndex: number[] = [];
-      const defaults = { now: now(), source: defaultSource };
+      const defaults = { now: now(), source: defaultSource, deadline: options.deadline };
       entries.forEach((entry, index) => {
         const rejected = validateEntry(entry, index, defaults, good, goodIndex);
         if (rejected) answers[index] = rejected;
