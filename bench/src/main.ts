@@ -22,6 +22,7 @@ import { writeDocsPage } from './docs-page.js';
 import { latenessRun, type LatenessRun } from './lateness.js';
 import { startNats } from './nats.js';
 import { USAGE, parseOptions, type BenchOptions } from './options.js';
+import { runStatsBench } from './stats-bench.js';
 import { startPipeline } from './pipeline.js';
 import { runProfile, type ProfileReport } from './profile-run.js';
 import { machineLine, tables, type BenchReport, type Machine } from './report.js';
@@ -209,6 +210,8 @@ async function run(): Promise<void> {
 
 try {
   await run();
+  // Statistics by hoster over 1,000,000 items (`npm run bench:stats` runs only this part).
+  if (options.million) await runStatsBench(adminUrl, 1_000_000, log);
   log('done');
   process.exit(0);
 } catch (error) {

@@ -25,7 +25,7 @@ function keyOf(row: { k1: Num; k2: Num }, levels: number, numeric: readonly bool
 }
 
 export async function removalStats(db: Executor, query: RemovalStatsQuery): Promise<RemovalStatsGroup[]> {
-  const { sql, params } = survivalCtes(query, 2);
+  const { sql, params } = survivalCtes(query, 2, false);
   const at = (n: number): string => `$${params.length + 1 + n}::float8`;
   const shares = query.within
     .map(
@@ -111,7 +111,7 @@ export interface SurvivalGroup {
 }
 
 export async function survivalCurves(db: Executor, window: StatsWindow): Promise<SurvivalGroup[]> {
-  const { sql, params } = survivalCtes(window, 1);
+  const { sql, params } = survivalCtes(window, 1, true);
   const rows = await db.query<Record<string, Num>>(
     `WITH ${sql}
 SELECT k1, k2, t, n, d, m, s, lo, hi FROM ci ORDER BY k1 NULLS LAST, k2 NULLS LAST, t`,

@@ -13,7 +13,7 @@ import type {
 } from '@tdm/core';
 import { overdue, type OverdueQuery } from './overdue.js';
 import { removalStats, survivalCurves, type RemovalStatsQuery, type SurvivalGroup } from './removal-stats.js';
-import type { StatsWindow } from './stats-sql.js';
+import { STATS_SETTINGS, type StatsWindow } from './stats-sql.js';
 import { applyResults } from './apply-results.js';
 import { CheckLogPartitions, dayStart, isMissingPartition } from './check-log.js';
 import { claimDueJobs } from './claim-due-jobs.js';
@@ -146,11 +146,17 @@ export class SqlStore implements Store {
   }
 
   async removalStats(query: RemovalStatsQuery): Promise<RemovalStatsGroup[]> {
-    return await removalStats(this.#db, query);
+    return await this.#db.transaction(async (tx) => {
+      for (const setting of STATS_SETTINGS) await tx.query(setting);
+      return await removalStats(tx, query);
+    });
   }
 
   async survivalCurves(query: StatsWindow): Promise<SurvivalGroup[]> {
-    return await survivalCurves(this.#db, query);
+    return await this.#db.transaction(async (tx) => {
+      for (const setting of STATS_SETTINGS) await tx.query(setting);
+      return await survivalCurves(tx, query);
+    });
   }
 
   async pruneDomainPacing(before: Date): Promise<number> {
