@@ -152,6 +152,13 @@ export class SqlStore implements Store {
     });
   }
 
+  async reportSources(): Promise<string[]> {
+    const rows = await this.#db.query<{ source: string }>(
+      'SELECT source FROM reports GROUP BY source ORDER BY source LIMIT 100',
+    );
+    return rows.map((row) => row.source);
+  }
+
   async survivalCurves(query: StatsWindow): Promise<SurvivalGroup[]> {
     return await this.#db.transaction(async (tx) => {
       for (const setting of STATS_SETTINGS) await tx.query(setting);

@@ -157,6 +157,8 @@ export interface Store {
   overdue(query: OverdueQuery): AsyncIterable<OverdueRow>;
   /** Removal statistics per group, computed in the database (Kaplan–Meier, see stats-sql.ts). */
   removalStats(query: RemovalStatsQuery): Promise<RemovalStatsGroup[]>;
+  /** The distinct report sources (at most 100), for naming the data sources of a report. */
+  reportSources(): Promise<string[]>;
   /** The Kaplan–Meier curve (by offlineAt) of each group. */
   survivalCurves(query: StatsWindow): Promise<SurvivalGroup[]>;
   /**

@@ -26,6 +26,7 @@ import { registerDomainRoutes } from './routes/domains.js';
 import './route-config.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { overdueRowSchema, registerOverdueRoutes } from './routes/overdue.js';
+import { registerReportRoute } from './routes/report.js';
 import { registerStatsRoutes, removalStatsGroupSchema, survivalPointSchema } from './routes/stats.js';
 
 export interface BuildAppOptions {
@@ -46,6 +47,8 @@ export interface BuildAppOptions {
   ready?: () => Promise<boolean> | boolean;
   /** Deadline of reports that name none (TDM_DEADLINE, TDM_DEADLINE_BY_SOURCE). @default 24 h for every source */
   deadline?: DeadlinePolicy;
+  /** Words for the ranking report: the check grid and the attribution dataset(s). */
+  report?: { checkGrid: string; attribution: string };
   /** Reports accepted per POST /v1/reports. @default 10000 */
   maxReportsPerRequest?: number;
   /** Bytes accepted per POST /v1/reports body. @default 33554432 (32 MiB) */
@@ -141,6 +144,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerDomainRoutes(app, options.store, options.gridDemand ?? gridDemand(loadConfig({ env: {} })));
   registerOverdueRoutes(app, options.store, options.now ?? (() => new Date()));
   registerStatsRoutes(app, options.store, options.now ?? (() => new Date()));
+  registerReportRoute(app, options.store, options.now ?? (() => new Date()), {
+    deadlineMs: options.deadline?.defaultMs ?? DEFAULT_DEADLINE_POLICY.defaultMs,
+    checkGrid: options.report?.checkGrid ?? 'on the configured grid',
+    attribution: options.report?.attribution ?? 'none configured',
+  });
   registerOpsRoutes(app, {
     store: options.store,
     metrics: options.metrics,

@@ -28,6 +28,7 @@ describe('docs/api.md', () => {
       'GET /v1/overdue',
       'GET /v1/stats/removals',
       'GET /v1/stats/survival',
+      'GET /v1/report.html',
       'GET /metrics',
       'GET /healthz',
       'GET /readyz',

@@ -68,6 +68,7 @@ describe.each(BACKENDS)('operations routes ($name)', (backend) => {
         '/v1/items/{itemId}/checks',
         '/v1/overdue',
         '/v1/removals',
+        '/v1/report.html',
         '/v1/reports',
         '/v1/stats/removals',
         '/v1/stats/survival',

@@ -154,4 +154,16 @@ describe.each(BACKENDS)('statistics, survival and overdue routes ($name)', (back
     const gone = (await h.app.inject({ url: `/v1/items/${ids[3]}` })).json();
     expect(gone).toMatchObject({ goneBeforeFirstCheck: true, deadlineState: 'met' });
   });
+
+  it('GET /v1/report.html is the ranking page without any URL', async () => {
+    const response = await h.app.inject({ url: '/v1/report.html?groupBy=registrableDomain' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    const rows = [...response.body.matchAll(/<tr data-key="([^"]+)"/g)].map((m) => m[1]);
+    // a.example: all removed within 24 h (100%); b.example and c.example: none (0%).
+    expect(rows).toEqual(['a.example', 'b.example', 'c.example']);
+    expect(response.body).not.toMatch(/https?:|\.jpg/);
+    const bad = await h.app.inject({ url: '/v1/report.html?groupBy=colour' });
+    expect(bad.json().error.code).toBe('TDM_ERR_GROUP_BY');
+  });
 });
