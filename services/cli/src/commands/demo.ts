@@ -3,12 +3,14 @@
  * pages disappear one by one; ends with the removal table and a check of every
  * timestamp against the true time of each change.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type ItemView } from '@tdm/core';
 import { startFixtureWeb } from '@tdm/fixture-web';
+import { apiGet } from '../api-client.js';
 import type { Command } from '../command.js';
+import { statsTable } from './stats.js';
 import { demoScenario, DEMO_HOSTS, type DemoPage } from '../demo/scenario.js';
 import { clock, renderTable } from '../demo/table.js';
 import { createRuntime } from '../runtime/runtime.js';
@@ -66,12 +68,18 @@ on the embedded default (a nats-server child process and PGlite under
 Pages then disappear one by one — 404, 410, 451, a refused connection, a changed
 body, a placeholder redirect — while a flaky page answers 503 for a while (it must not
 count) and one is deleted and restored (a reappearance). Prints progress, then the
-removal table. Exit code 0 when every verdict matches what really happened.`,
+removal table, the statistics per hoster, and writes the ranking report to
+<TDM_DATA_DIR>/demo/report.html. Exit code 0 when every verdict matches what really happened.`,
   options: {},
   async run({ stdout }) {
     const base = loadConfig();
     const dataDir = path.join(base.dataDir, 'demo');
     rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    // Attribution for the statistics: the operator's own hoster table, one name per address.
+    const hosterFile = path.join(dataDir, 'hosters.csv');
+    writeFileSync(hosterFile, '127.0.0.1/32,Loopback Hosting One\n127.0.0.2/32,Loopback Hosting Two\n');
+    const reportFile = path.join(dataDir, 'report.html');
     const web = await startFixtureWeb({ addresses: ['127.0.0.1', '127.0.0.2'] });
     const scenario = demoScenario();
     scenario.install(web);
@@ -92,6 +100,9 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
           .map(([host, address]) => `${host}=${address}`)
           .join(','),
         allowRanges: '127.0.0.0/8',
+        hosterFile,
+        // A demo-sized deadline: the statistics and the report judge removals against it.
+        deadline: '20s',
         domainRate: 50,
         logLevel: process.env['TDM_LOG_LEVEL'] ?? 'warn',
       },
@@ -99,6 +110,7 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
     const write = (text: string): void => void stdout.write(text);
     let tracked: Tracked[] = [];
     let allGood = false;
+    let statistics = '';
     try {
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-demo', true);
@@ -168,6 +180,10 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
         if ((allGood && elapsed >= MIN_SECONDS && pendingSteps.length === 0) || elapsed >= MAX_SECONDS) break;
         await sleep(250);
       }
+      // The analysts' side, through the API as `tdm stats` and `tdm report` use it.
+      const stats = await apiGet(results.baseUrl, '/v1/stats/removals?groupBy=hoster&within=10s,20s,30s', {});
+      statistics = statsTable(JSON.parse(stats) as Parameters<typeof statsTable>[0], 'hoster');
+      writeFileSync(reportFile, await apiGet(results.baseUrl, '/v1/report.html?groupBy=hoster', {}));
     } finally {
       await rt.lifecycle.stop();
       await web.close();
@@ -211,6 +227,11 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
           }),
       ),
     );
+    if (statistics !== '') {
+      write('\nPer hoster (Kaplan–Meier; deadline 20 s; see docs/analysis.md):\n\n');
+      write(statistics);
+      write(`\nThe ranking report: ${reportFile}\n`);
+    }
     write(
       allGood
         ? '\nEvery verdict matches what really happened.\n'

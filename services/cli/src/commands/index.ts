@@ -3,6 +3,7 @@ import { configCommand, migrateCommand } from './admin.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { reportCommand, statsCommand } from './stats.js';
 import { crawlerCommand, resultsCommand, schedulerCommand, upCommand } from './services.js';
 
 /** Every subcommand, in the order `tdm --help` lists them. */
@@ -13,6 +14,8 @@ export const COMMANDS: Command[] = [
   resultsCommand,
   importCommand,
   exportCommand,
+  statsCommand,
+  reportCommand,
   migrateCommand,
   demoCommand,
   configCommand,
