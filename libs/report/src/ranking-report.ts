@@ -111,7 +111,7 @@ export function renderRankingReport(input: RankingReportInput): string {
 </head>
 <body>
 <h1>${escapeHtml(input.title ?? 'Removal after notice, by ' + input.groupBy)}</h1>
-<p class="meta">Notices from ${date(input.noticeSince)} to ${date(input.noticeUntil)} (UTC) · ${totalItems} reported items in ${input.groups.length} groups · generated ${escapeHtml(input.generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC</p>
+<p class="meta">${input.noticeSince === null && input.noticeUntil === null ? 'All notices' : `Notices from ${date(input.noticeSince)} to ${date(input.noticeUntil)} (UTC)`} · ${totalItems} reported items in ${input.groups.length} groups · generated ${escapeHtml(input.generatedAt.toISOString().slice(0, 16).replace('T', ' '))} UTC</p>
 <p class="meta">Data sources: ${escapeHtml(input.sources.join(', ') || 'none')} · Attribution: ${escapeHtml(input.attribution)}</p>
 
 <h2>Ranking by share removed within ${label}</h2>

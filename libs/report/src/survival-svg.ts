@@ -1,5 +1,6 @@
 /**
- * Kaplan–Meier curves as one inline SVG: hours after the notice on x, share still online
+ * Kaplan–Meier curves as one inline SVG: time after the notice on x (hours; minutes or
+ * seconds for short spans), share still online
  * on y, a step line per group, the deadline as a vertical line. No script, no external
  * asset; a curve of a million points is reduced to one point per horizontal pixel
  * (the value at the end of each pixel), which is what a reader can see anyway. Inline SVG
@@ -44,16 +45,24 @@ export function survivalSvg(
       `<text x="${LEFT - 6}" y="${y(share) + 4}" text-anchor="end" font-size="11">${share * 100}%</text>`,
     );
   }
-  const hours = maxSeconds / 3600;
-  const step = niceStep(hours / 6);
-  for (let h = 0; h <= hours + 1e-9; h += step) {
+  // The axis unit follows the span: seconds for a demo, minutes for an hour, else hours.
+  const unit =
+    maxSeconds <= 300
+      ? { s: 1, name: 's' }
+      : maxSeconds <= 5 * 3600
+        ? { s: 60, name: 'min' }
+        : { s: 3600, name: 'h' };
+  const span = maxSeconds / unit.s;
+  const step = niceStep(span / 6);
+  for (let v = 0; v <= span + 1e-9; v += step) {
     parts.push(
-      `<line x1="${x(h * 3600)}" x2="${x(h * 3600)}" y1="${TOP + plotH}" y2="${TOP + plotH + 4}" stroke="#333" />`,
-      `<text x="${x(h * 3600)}" y="${TOP + plotH + 17}" text-anchor="middle" font-size="11">${formatHours(h)}</text>`,
+      `<line x1="${x(v * unit.s)}" x2="${x(v * unit.s)}" y1="${TOP + plotH}" y2="${TOP + plotH + 4}" stroke="#333" />`,
+      `<text x="${x(v * unit.s)}" y="${TOP + plotH + 17}" text-anchor="middle" font-size="11">${v === 0 ? '0' : `${Number(v.toFixed(2))} ${unit.name}`}</text>`,
     );
   }
+  const unitWord = { s: 'seconds', min: 'minutes', h: 'hours' }[unit.name];
   parts.push(
-    `<text x="${LEFT + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="12">hours after the notice</text>`,
+    `<text x="${LEFT + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="12">${unitWord} after the notice</text>`,
     `<text x="14" y="${TOP + plotH / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${TOP + plotH / 2})">share still online</text>`,
     `<rect x="${LEFT}" y="${TOP}" width="${plotW}" height="${plotH}" fill="none" stroke="#333" />`,
   );
@@ -104,12 +113,6 @@ function stepPath(
 }
 
 function niceStep(raw: number): number {
-  const steps = [1 / 60, 5 / 60, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 72, 168, 336];
-  return steps.find((s) => s >= raw) ?? 720;
-}
-
-function formatHours(h: number): string {
-  if (h === 0) return '0';
-  if (h < 1) return `${Math.round(h * 60)} min`;
-  return Number.isInteger(h) ? `${h} h` : `${h.toFixed(1)} h`;
+  const steps = [0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 168, 336, 720];
+  return steps.find((s) => s >= raw) ?? 1440;
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { compileDeadlinePolicy, ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
@@ -97,6 +98,14 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     ready: () => bus.connected,
     gridDemand: gridDemand(rt.config),
     deadline: compileDeadlinePolicy(rt.config.deadlineMs, rt.config.deadlineBySource),
+    report: {
+      checkGrid: rt.config.schedulePolicy
+        ? 'on the configured schedule policy (TDM_SCHEDULE_POLICY)'
+        : `every ${rt.config.checkIntervalMs / 1000} s`,
+      attribution: rt.config.hosterFile
+        ? `the operator's hoster table (${path.basename(rt.config.hosterFile)})`
+        : 'none (no hoster table configured)',
+    },
   });
   const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });

@@ -56,6 +56,7 @@ export function registerOverdueRoutes(app: FastifyInstance, store: Store, now: (
     {
       config: { scope: 'items:read', audit: true },
       schema: {
+        operationId: 'listOverdue',
         summary: 'Items online past their deadline',
         description:
           'Items not removed whose deadline has passed, oldest deadline first (the longest overrun first), ' +

@@ -32,6 +32,7 @@ export function registerReportRoute(
     {
       config: { scope: 'stats:read' },
       schema: {
+        operationId: 'getRankingReport',
         summary: 'The ranking report: one self-contained HTML page, no URLs',
         description:
           'Groups ranked by the share removed within the default deadline (TDM_DEADLINE), with counts, median ' +

@@ -121,6 +121,7 @@ export function registerStatsRoutes(app: FastifyInstance, store: Store, now: () 
     {
       config: { scope: 'stats:read' },
       schema: {
+        operationId: 'getRemovalStats',
         summary: 'Removal statistics per group (Kaplan–Meier, Greenwood intervals, deadlines)',
         description:
           'Per group: counts, the share removed within each duration, the bracket the check grid leaves, ' +
@@ -183,6 +184,7 @@ export function registerStatsRoutes(app: FastifyInstance, store: Store, now: () 
     {
       config: { scope: 'stats:read' },
       schema: {
+        operationId: 'getSurvivalCurves',
         summary: 'The Kaplan–Meier curve of time to removal per group, for plotting',
         description:
           'One point per distinct time (seconds after the notice): at risk, removals, censorings, S(t), 95% interval.',
