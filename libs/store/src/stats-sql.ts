@@ -13,7 +13,7 @@
  * - gone before its first check: not in the curves (its time is unknown), counted apart.
  * Times below 0 (a notice after the removal) count as 0.
  */
-import type { GroupByField } from '@tdm/core';
+import { TdmError, type GroupByField } from '@tdm/core';
 import { LEVEL_EPSILON, Z_95 } from '@tdm/survival';
 import { deadlineStateSql, goneBeforeFirstCheckSql } from './deadline-sql.js';
 
@@ -47,7 +47,7 @@ export function survivalCtes(
   counts: boolean,
 ): { sql: string; params: unknown[] } {
   const [first, second] = window.groupBy;
-  if (first === undefined) throw new Error('survivalCtes: no group field');
+  if (first === undefined) throw new TdmError('TDM_ERR_STORE_INTERNAL', 'survivalCtes: no group field');
   const k1 = KEY_SQL[first];
   const k2 = second === undefined ? 'NULL::text' : KEY_SQL[second];
   // An item is counted in the group of each source that reported it.
