@@ -66,6 +66,7 @@ describe.each(BACKENDS)('operations routes ($name)', (backend) => {
         '/readyz',
         '/v1/items/{itemId}',
         '/v1/items/{itemId}/checks',
+        '/v1/domains',
         '/v1/overdue',
         '/v1/removals',
         '/v1/report.html',
