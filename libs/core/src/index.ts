@@ -11,3 +11,4 @@ export * from './timestamp.js';
 export * from './sleep.js';
 export * from './pacing.js';
 export * from './redact.js';
+export * from './text.js';

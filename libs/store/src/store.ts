@@ -26,6 +26,12 @@ export interface InsertReportsResult {
    * input order (the upsert locks in URL order to rule out deadlocks).
    */
   itemCreated: boolean;
+  /**
+   * True when `(source, reportId)` was stored earlier (or came earlier in the batch) for
+   * another URL: nothing was changed, `itemId` is the stored report's item, and the
+   * caller answers this report as a conflict (TDM_ERR_REPORT_CONFLICT).
+   */
+  conflict: boolean;
 }
 
 /** How the scheduler computes slots (from config). */
@@ -96,8 +102,10 @@ export interface Store {
    * Upserts items by normalised URL and inserts reports, idempotent on (source, reportId),
    * in one transaction. A new item is due at once (next check = now). Merging into an
    * existing item keeps the earliest reportedAt and noticeSentAt, the first non-null
-   * expected hashes, and `browser` over `http`. A repeated (source, reportId) returns the
-   * stored itemId with created=false and changes nothing. Answers in input order.
+   * expected hashes, and `browser` over `http`; once the item's removal is confirmed its
+   * reportedAt and noticeSentAt no longer move. A repeated (source, reportId) returns the
+   * stored itemId with created=false and changes nothing; one naming another URL also
+   * answers conflict=true. Answers in input order.
    */
   insertReports(reports: NormalizedReport[]): Promise<InsertReportsResult[]>;
 

@@ -52,6 +52,8 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 export const REPORT_ERRORS = {
   ...VALIDATION_CODES,
   TDM_ERR_NDJSON_LINE: 'a line of an NDJSON body is not valid JSON',
+  TDM_ERR_REPORT_CONFLICT:
+    'the (source, reportId) is already stored for another URL (or named another URL earlier in the batch); nothing was changed',
 } as const;
 
 export type ReportErrorCode = keyof typeof REPORT_ERRORS;

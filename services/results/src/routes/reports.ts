@@ -98,18 +98,34 @@ export function registerReportRoutes(app: FastifyInstance, options: ReportsRoute
       const stored = good.length > 0 ? await store.insertReports(good) : [];
       let created = 0;
       let duplicate = 0;
+      let conflicts = 0;
       stored.forEach((result, i) => {
         const index = goodIndex[i] as number;
+        if (result.conflict) {
+          conflicts += 1;
+          const line = entries[index]?.line;
+          answers[index] = {
+            index,
+            ...(line === undefined ? {} : { line }),
+            error: {
+              code: 'TDM_ERR_REPORT_CONFLICT',
+              field: 'reportId',
+              message: `reportId "${result.reportId}" of this source is already stored for another URL; use a new reportId`,
+            },
+          };
+          return;
+        }
         answers[index] = { reportId: result.reportId, itemId: result.itemId, created: result.created };
         if (result.created) created += 1;
         else duplicate += 1;
       });
-      const rejected = entries.length - stored.length;
+      const accepted = stored.length - conflicts;
+      const rejected = entries.length - accepted;
       if (created > 0) metrics.reports.inc({ result: 'created' }, created);
       if (duplicate > 0) metrics.reports.inc({ result: 'duplicate' }, duplicate);
       if (rejected > 0) metrics.reports.inc({ result: 'rejected' }, rejected);
-      request.log.info({ accepted: stored.length, created, duplicate, rejected }, 'reports received');
-      void reply.header('x-tdm-accepted', String(stored.length)).header('x-tdm-rejected', String(rejected));
+      request.log.info({ accepted, created, duplicate, rejected }, 'reports received');
+      void reply.header('x-tdm-accepted', String(accepted)).header('x-tdm-rejected', String(rejected));
       return answers;
     },
   );
