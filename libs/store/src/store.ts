@@ -14,6 +14,9 @@ import type {
   SchedulePolicy,
   Transition,
 } from '@tdm/core';
+import type { NoticeCorrection } from './correct-notice-time.js';
+
+export type { NoticeCorrection } from './correct-notice-time.js';
 
 export interface InsertReportsResult {
   reportId: string;
@@ -84,6 +87,16 @@ export interface ApplyOptions {
   hosterOf?: (ip: string) => string | null;
 }
 
+/** One kept correction of an item (see correctNoticeTime). */
+export interface ItemCorrection {
+  field: 'noticeSentAt';
+  oldValue: string | null;
+  newValue: string | null;
+  reason: string;
+  correctedBy: string | null;
+  correctedAt: string;
+}
+
 export interface RemovalQuery {
   since?: Date;
   until?: Date;
@@ -137,6 +150,15 @@ export interface Store {
    * late one (it did happen); a redelivered one is not logged twice.
    */
   applyResults(results: CheckResult[], options: ApplyOptions): Promise<AppliedResult[]>;
+
+  /**
+   * An admin's correction of an item's notice time (reports cannot move it once the
+   * removal is confirmed): the old value is kept in `item_corrections` with the reason and
+   * who made it. False when there is no such item.
+   */
+  correctNoticeTime(itemId: number, correction: NoticeCorrection): Promise<boolean>;
+  /** The corrections of an item, oldest first. */
+  listCorrections(itemId: number): Promise<ItemCorrection[]>;
 
   getItem(itemId: number): Promise<ItemView | null>;
   listChecks(itemId: number, options?: { limit?: number }): Promise<CheckLogEntry[]>;

@@ -131,3 +131,48 @@ describe.each(BACKENDS)('hostile reports ($name)', (backend) => {
     expect(await itemCount()).toBe(itemsBefore + 1);
   });
 });
+
+describe('PATCH /v1/items/{itemId}: an admin correction keeps the old value', () => {
+  it('moves the notice time and records what it replaced', async () => {
+    const h = await openHarness(BACKENDS[0] as (typeof BACKENDS)[number]);
+    try {
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/v1/reports',
+        payload: [{ url: 'https://fix.example/a.jpg', noticeSentAt: '2024-05-01T10:00:00Z' }],
+      });
+      const itemId = response.json<ReportAnswer[]>()[0]?.itemId as number;
+      const patched = await h.app.inject({
+        method: 'PATCH',
+        url: `/v1/items/${itemId}`,
+        payload: { noticeSentAt: '2024-05-01T09:30:00Z', reason: 'notice log of the hotline, ticket 42' },
+      });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json<ItemView>().noticeSentAt).toBe('2024-05-01T09:30:00.000Z');
+      expect(await h.store.listCorrections(itemId)).toEqual([
+        {
+          field: 'noticeSentAt',
+          oldValue: '2024-05-01T10:00:00.000Z',
+          newValue: '2024-05-01T09:30:00.000Z',
+          reason: 'notice log of the hotline, ticket 42',
+          correctedBy: null,
+          correctedAt: expect.any(String),
+        },
+      ]);
+      const bad = await h.app.inject({
+        method: 'PATCH',
+        url: `/v1/items/${itemId}`,
+        payload: { noticeSentAt: 'yesterday', reason: 'x' },
+      });
+      expect(bad.json()).toMatchObject({ error: { code: 'TDM_ERR_TIMESTAMP' } });
+      const missing = await h.app.inject({
+        method: 'PATCH',
+        url: '/v1/items/999999',
+        payload: { noticeSentAt: null, reason: 'x' },
+      });
+      expect(missing.statusCode).toBe(404);
+    } finally {
+      await h.close();
+    }
+  });
+});
