@@ -59,6 +59,23 @@ describe.each(BACKENDS)('hostile reports ($name)', (backend) => {
     expect(item.url).toBe('https://text.example/good-2.jpg');
   });
 
+  it('rejects a report with a prototype key alone and keeps the rest of the batch', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/v1/reports',
+      headers: { 'content-type': 'application/json' },
+      payload:
+        '[{"url":"https://proto.example/a","__proto__":{"x":1}},{"url":"https://proto.example/b","constructor":{}},' +
+        '{"url":"https://proto.example/c","labels":{"__proto__":"kept as a plain key"}}]',
+    });
+    expect(response.statusCode).toBe(200);
+    const answers = response.json<ReportAnswer[]>();
+    expect(answers[0]?.error).toMatchObject({ code: 'TDM_ERR_FIELD', field: '__proto__' });
+    expect(answers[1]?.error).toMatchObject({ code: 'TDM_ERR_FIELD', field: 'constructor' });
+    expect(answers[2]).toMatchObject({ created: true });
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
   it('does not move the notice time of an item whose removal is confirmed', async () => {
     const url = 'https://history.example/removed.jpg';
     const [first] = (

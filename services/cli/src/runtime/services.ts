@@ -89,16 +89,35 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('results-consumer', () => consumer.stop());
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
-  // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
-  const app = await buildApp({ store, metrics: rt.metrics, logger, ready: () => bus.connected });
   const { host, port } = parseListen(rt.config.listen);
+  const c = rt.config;
+  const app = await buildApp({
+    store,
+    metrics: rt.metrics,
+    logger,
+    // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
+    ready: () => bus.connected,
+    bodyLimit: c.apiBodyLimit,
+    jsonLimits: { maxDepth: c.apiMaxJsonDepth, maxStringLength: c.apiMaxStringLength },
+    // The listen host is a name clients use when it is one (an IP literal is allowed anyway).
+    allowedHosts: [...c.allowedHosts, host],
+    rateLimit: { max: c.apiRateLimit, windowMs: c.apiRateWindowMs },
+    server: {
+      maxHeaderBytes: c.apiMaxHeaderBytes,
+      headersTimeoutMs: c.apiHeadersTimeoutMs,
+      requestTimeoutMs: c.apiRequestTimeoutMs,
+      keepAliveTimeoutMs: c.apiKeepAliveTimeoutMs,
+      idleTimeoutMs: c.apiIdleTimeoutMs,
+      maxConnections: c.apiMaxConnections,
+    },
+  });
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const baseUrl = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
-  logger.info({ baseUrl }, 'results API listening');
+  logger.info({ host: shownHost, port: boundPort }, 'results API listening');
   return { baseUrl };
 }
 
