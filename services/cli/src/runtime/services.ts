@@ -17,6 +17,7 @@ import type { Logger, Metrics } from '@tdm/telemetry';
 import { startEmbeddedNats } from './embedded-nats.js';
 import type { Lifecycle } from './lifecycle.js';
 import { parseListen } from './listen.js';
+import { makeDataDirPrivate, tightenTree } from './private-files.js';
 
 /** Grace time for in-flight checks at shutdown before they are handed back to the queue. */
 const STOP_GRACE_MS = 10_000;
@@ -29,6 +30,7 @@ export interface Runtime {
 }
 
 export async function openConfiguredStore(rt: Runtime): Promise<Store> {
+  if (!rt.config.databaseUrl) makeDataDirPrivate(rt.config.dataDir);
   const store = await openStore({
     databaseUrl: rt.config.databaseUrl || undefined,
     dataDir: rt.config.dataDir,
@@ -36,6 +38,7 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
   });
   rt.lifecycle.add('store', () => store.close());
   await store.migrate();
+  if (!rt.config.databaseUrl) tightenTree(rt.config.dataDir);
   rt.logger.info({ store: store.kind }, 'store ready');
   return store;
 }
@@ -49,6 +52,7 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
         `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
       );
     }
+    makeDataDirPrivate(rt.config.dataDir);
     const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
     rt.lifecycle.add('nats-server', () => nats.stop());
     servers = [nats.url];
