@@ -11,9 +11,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeBody, startFixtureWeb, type FixtureWeb } from '@tdm/fixture-web';
-import { createTestDatabase, freePort, startNatsServer, type TestDatabase } from '@tdm/test-helpers';
+import {
+  createTestDatabase,
+  freePort,
+  startNatsServer,
+  startTdm,
+  waitForHttp,
+  type TdmProcess,
+  type TestDatabase,
+} from '@tdm/test-helpers';
 import type { ItemView } from '@tdm/core';
-import { startTdm, waitForHttp, type TdmProcess } from './tdm-process.js';
 
 const NATS_USER = 'tdm-svc';
 const NATS_PASSWORD = 'NatsPw0rd-9f2c';

@@ -142,11 +142,13 @@ Options:
         const created = answers.filter((answer) => answer.created).length;
         const conflicts: Rejected[] = [];
         answers.forEach((answer, i) => {
-          if (answer.conflict)
+          const row = valid[i];
+          if (answer.conflict && row)
             conflicts.push({
-              line: (valid[i] as { line: number }).line,
+              line: row.line,
               code: 'TDM_ERR_REPORT_CONFLICT',
               message: `reportId "${answer.reportId}" is already stored for another URL`,
+              row: row.raw,
             });
         });
         return { created, duplicate: answers.length - created - conflicts.length, rejected: conflicts };
