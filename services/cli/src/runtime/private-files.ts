@@ -6,6 +6,7 @@
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError, SETTINGS } from '@tdm/core';
 
 /** Files created from now on are the user's alone. */
 export const PRIVATE_UMASK = 0o077;
@@ -14,7 +15,14 @@ export const PRIVATE_UMASK = 0o077;
 export function makeDataDirPrivate(dataDir: string): void {
   process.umask(PRIVATE_UMASK);
   const folder = path.resolve(dataDir);
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // The first place the data folder is made: a setting to fix, not a stack trace.
+    throw new ConfigError(`${SETTINGS.dataDir.env}: cannot create ${folder}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   // An existing folder keeps its mode under mkdir: tighten it too.
   chmodSync(folder, 0o700);
 }

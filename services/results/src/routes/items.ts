@@ -45,6 +45,7 @@ export function registerItemRoutes(app: FastifyInstance, store: Store): void {
       config: { scope: 'admin', audit: true },
       schema: {
         summary: "Correct an item's notice time (admin)",
+        operationId: 'correctItemNoticeTime',
         description:
           'Reports cannot move the notice time of an item whose removal is confirmed (that would rewrite the ' +
           'measured time to removal). An admin can: the old value is kept with the reason (item_corrections).',
