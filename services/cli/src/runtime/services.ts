@@ -60,6 +60,9 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
     jobAckWaitMs: rt.config.jobAckWaitMs,
     jobMaxDeliver: rt.config.jobMaxDeliver,
     resultAckWaitMs: rt.config.resultAckWaitMs,
+    reconnectWaitMs: rt.config.natsReconnectWaitMs,
+    reconnectJitterMs: rt.config.natsReconnectJitterMs,
+    replicas: rt.config.streamReplicas,
   });
   rt.lifecycle.add('bus', () => bus.close());
   await bus.ensureStreams();
