@@ -77,8 +77,16 @@ export interface BusOptions extends StreamOptions {
    * @default 5
    */
   resultBatchDelayMs?: number;
-  /** Timeout of one publish ack and of JetStream API calls. @default 10_000 */
+  /**
+   * Timeout of one publish ack and of the JetStream reads of a running service (stream and
+   * consumer info). An ack normally takes milliseconds; a request sent to a stream leader
+   * that just died is never answered, and on a cluster of three the caller (connected to a
+   * live node, so not failed by the disconnect) waits this long before it retries. 10 s
+   * kept the scheduler off the grid for a whole run after a leader kill. @default 3000
+   */
   requestTimeoutMs?: number;
+  /** Timeout of the JetStream calls that create or update the streams at start. @default 10_000 */
+  setupTimeoutMs?: number;
   /**
    * Wait between reconnect attempts to the server list, plus a random 0…`reconnectJitterMs`.
    * Short, so a restarted server is found within about half a second; the jitter spreads a
@@ -142,6 +150,7 @@ class NatsBus implements Bus {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  readonly #setup: JetStreamManager;
   readonly #options: ResolvedStreamOptions;
   readonly #logger: BusLogger;
   readonly #publishWindow: number;
@@ -150,10 +159,17 @@ class NatsBus implements Bus {
   readonly #results: ResultBatcher;
   readonly #watch = new ConnectionWatch();
 
-  constructor(nc: NatsConnection, jsm: JetStreamManager, options: BusOptions, logger: BusLogger) {
+  constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    setup: JetStreamManager,
+    options: BusOptions,
+    logger: BusLogger,
+  ) {
     this.#nc = nc;
     this.#jsm = jsm;
-    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#setup = setup;
+    this.#timeoutMs = options.requestTimeoutMs ?? 3000;
     this.#js = jetstream(nc, { timeout: this.#timeoutMs });
     this.#options = resolveStreamOptions(options);
     this.#logger = logger;
@@ -199,7 +215,7 @@ class NatsBus implements Bus {
   }
 
   async ensureStreams(): Promise<void> {
-    await ensureStreams(this.#jsm, this.#options, this.#logger);
+    await ensureStreams(this.#setup, this.#options, this.#logger);
   }
 
   async publishJobs(jobs: CheckJob[]): Promise<void> {
@@ -335,8 +351,9 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,
   });
   try {
-    const jsm = await jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 10_000 });
-    const bus = new NatsBus(nc, jsm, options, logger);
+    const jsm = await jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 3000 });
+    const setup = await jetstreamManager(nc, { timeout: options.setupTimeoutMs ?? 10_000 });
+    const bus = new NatsBus(nc, jsm, setup, options, logger);
     if (options.ensureStreams ?? true) await bus.ensureStreams();
     logger.info({ servers: options.servers, name: options.name }, 'bus connected');
     return bus;

@@ -18,7 +18,7 @@ export interface NatsClusterNode {
   readonly running: boolean;
   /** SIGKILL (a crash) and wait for the exit; keeps the store. */
   kill(): Promise<void>;
-  /** Start again on the same ports and store; resolves once it is healthy. */
+  /** Start again on the same ports and store; resolves once it is healthy (after a kill: JetStream up). */
   start(): Promise<void>;
 }
 
@@ -64,9 +64,14 @@ export async function startNatsCluster(options: { size?: number } = {}): Promise
   const nodes = specs.map((spec): NatsClusterNode & { stopNode(): Promise<void> } => {
     let child: ChildProcess | null = null;
     let stderr = '';
+    let started = false;
     const healthy = async (): Promise<boolean> => {
+      // A node that comes back reports its idle consumers "not current" for a long time
+      // (nats-server 2.9): once it has run, JetStream being up is what "back" means (the
+      // k8s liveness probe asks the same).
+      const query = started ? '?js-enabled-only=true' : '';
       try {
-        const response = await fetch(`http://127.0.0.1:${spec.monitorPort}/healthz`, {
+        const response = await fetch(`http://127.0.0.1:${spec.monitorPort}/healthz${query}`, {
           signal: AbortSignal.timeout(1000),
         });
         await response.body?.cancel();
@@ -122,6 +127,7 @@ export async function startNatsCluster(options: { size?: number } = {}): Promise
           },
           { timeoutMs: 30_000, intervalMs: 100, what: () => `nats-server ${spec.name} healthy: ${stderr}` },
         );
+        started = true;
       },
       async stopNode() {
         if (child) await exited(child, 'SIGTERM');
