@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, SETTINGS, type Config, type Mode } from '@tdm/core';
+import { ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
@@ -93,7 +93,13 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
   // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
-  const app = await buildApp({ store, metrics: rt.metrics, logger, ready: () => bus.connected });
+  const app = await buildApp({
+    store,
+    metrics: rt.metrics,
+    logger,
+    ready: () => bus.connected,
+    gridDemand: gridDemand(rt.config),
+  });
   const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
