@@ -309,6 +309,13 @@ export const SETTINGS = {
     description:
       'Checks per second started at most per registrable domain, for the whole cluster: the scheduler books each check a start time 1/rate after the previous one of its domain (in the database, across all schedulers), and every crawler also enforces the rate locally as a guard.',
   },
+  domainRates: {
+    env: 'TDM_DOMAIN_RATES',
+    kind: 'map',
+    default: '',
+    description:
+      'Per-domain rates agreed with large hosts, overriding domainRate for those registrable domains: `bighost.example=50,other.example=10` (checks per second, cluster-wide). `GET /v1/domains` lists the domains whose items cannot be checked on the grid at their rate.',
+  },
   domainConcurrency: {
     env: 'TDM_DOMAIN_CONCURRENCY',
     kind: 'int',
@@ -441,6 +448,32 @@ export const SETTINGS = {
     max: 1000,
     description:
       'JetStream MaxDeliver of check jobs: after this many tries a job is dropped (the next slot checks again).',
+  },
+  natsReconnectWait: {
+    env: 'TDM_NATS_RECONNECT_WAIT',
+    kind: 'duration',
+    default: '250ms',
+    min: 10,
+    max: 60_000,
+    description:
+      'Wait between attempts to reconnect to NATS, plus a random 0…natsReconnectJitter: short, so a restarted server is found within about half a second (the grid resumes within one interval + 1 s); raise both for very large fleets.',
+  },
+  natsReconnectJitter: {
+    env: 'TDM_NATS_RECONNECT_JITTER',
+    kind: 'duration',
+    default: '250ms',
+    min: 0,
+    max: 60_000,
+    description: 'Largest random addition to natsReconnectWait, so that a fleet does not reconnect in step.',
+  },
+  streamReplicas: {
+    env: 'TDM_STREAM_REPLICAS',
+    kind: 'int',
+    default: '1',
+    min: 1,
+    max: 5,
+    description:
+      'Replicas of the JetStream streams and consumers: 1 on a single server (the embedded one), 3 on a JetStream cluster of three (the k8s manifests), so that losing a server loses no job or result. Applied when the streams are created or updated.',
   },
   crawlers: {
     env: 'TDM_CRAWLERS',

@@ -12,3 +12,4 @@ export * from './sleep.js';
 export * from './pacing.js';
 export * from './redact.js';
 export * from './text.js';
+export * from './domain-rates.js';

@@ -1,4 +1,5 @@
 /** The Store on a Database: wires the statements of each concern to one backend. */
+import { domainCapacity, type DomainCapacity, type DomainCapacityQuery } from './domain-capacity.js';
 import type {
   CheckJob,
   CheckLogEntry,
@@ -159,6 +160,10 @@ export class SqlStore implements Store {
 
   async countItemsByState(): Promise<Record<ItemState, number>> {
     return await queries.countItemsByState(this.#db);
+  }
+
+  async domainCapacity(query: DomainCapacityQuery): Promise<DomainCapacity[]> {
+    return await domainCapacity(this.#db, query);
   }
 
   async pruneDomainPacing(before: Date): Promise<number> {

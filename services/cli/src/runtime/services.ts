@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, SETTINGS, type Config, type Mode } from '@tdm/core';
+import { ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
 import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
@@ -64,6 +64,9 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
     jobAckWaitMs: rt.config.jobAckWaitMs,
     jobMaxDeliver: rt.config.jobMaxDeliver,
     resultAckWaitMs: rt.config.resultAckWaitMs,
+    reconnectWaitMs: rt.config.natsReconnectWaitMs,
+    reconnectJitterMs: rt.config.natsReconnectJitterMs,
+    replicas: rt.config.streamReplicas,
   });
   rt.lifecycle.add('bus', () => bus.close());
   await bus.ensureStreams();
@@ -101,6 +104,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     logger,
     // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
     ready: () => bus.connected,
+    gridDemand: gridDemand(c),
     bodyLimit: c.apiBodyLimit,
     jsonLimits: { maxDepth: c.apiMaxJsonDepth, maxStringLength: c.apiMaxStringLength },
     // The listen host is a name clients use when it is one (an IP literal is allowed anyway).
