@@ -26,6 +26,8 @@ ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=fals
 # One line per workspace of package.json (test/deploy checks that none is missing).
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY libs/core/package.json libs/core/
+COPY libs/survival/package.json libs/survival/
+COPY libs/report/package.json libs/report/
 COPY libs/fixture-web/package.json libs/fixture-web/
 COPY libs/telemetry/package.json libs/telemetry/
 COPY libs/store/package.json libs/store/

@@ -31,6 +31,7 @@ export const VALIDATION_CODES = {
   TDM_ERR_REPORT_ID: 'reportId or source is empty or too long',
   TDM_ERR_DEADLINE:
     'deadline is not a positive duration, deadlineAt lies before the notice, or both are given',
+  TDM_ERR_TEXT: 'a string holds a NUL character or a lone UTF-16 surrogate (not storable text)',
 } as const;
 export type ValidationCode = keyof typeof VALIDATION_CODES;
 

@@ -108,7 +108,7 @@ describe('the ranking report in Chromium', () => {
     );
     expect(curves).toEqual(['Quick Cloud', 'Slow Hosting B.V.', 'Middle Net', '(unattributed)']);
     expect(await page.$$eval('svg line.deadline', (lines) => lines.length)).toBe(1);
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await page.innerText('body');
     expect(text).not.toMatch(/https?:|www\.|:\/\//i);
     expect(html).not.toMatch(/https?:|www\.|:\/\//i);
     expect(html).not.toMatch(/<script/i);
