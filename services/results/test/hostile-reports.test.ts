@@ -93,6 +93,8 @@ describe.each(BACKENDS)('hostile reports ($name)', (backend) => {
     const before = (await h.app.inject({ url: `/v1/items/${itemId}` })).json<ItemView>();
     expect(before.state).toBe('offline');
     expect(before.timeToRemovalSeconds).toBe(4022);
+    expect(before.deadlineAt).toBe('2024-05-02T10:00:00.000Z');
+    expect(before.deadlineState).toBe('met');
 
     const { answers } = await post([
       {
@@ -108,6 +110,9 @@ describe.each(BACKENDS)('hostile reports ($name)', (backend) => {
     expect(after.noticeSentAt).toBe(before.noticeSentAt);
     expect(after.reportedAt).toBe(before.reportedAt);
     expect(after.timeToRemovalSeconds).toBe(4022);
+    // Nor its deadline: the late report's 1970 deadline would turn a met deadline missed.
+    expect(after.deadlineAt).toBe(before.deadlineAt);
+    expect(after.deadlineState).toBe('met');
     const removals = (await h.app.inject({ url: '/v1/removals?format=json' })).json<
       Array<Record<string, unknown>>
     >();
@@ -120,6 +125,7 @@ describe.each(BACKENDS)('hostile reports ($name)', (backend) => {
     await post([{ url, reportId: 'o-2', noticeSentAt: '2024-05-01T09:00:00Z' }]);
     const item = (await h.app.inject({ url: `/v1/items/${a?.itemId}` })).json<ItemView>();
     expect(item.noticeSentAt).toBe('2024-05-01T09:00:00.000Z');
+    expect(item.deadlineAt).toBe('2024-05-02T09:00:00.000Z');
   });
 
   it('answers a known (source, reportId) that names another URL with a conflict error', async () => {
