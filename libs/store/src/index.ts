@@ -17,3 +17,4 @@ export { StoreLockedError } from './folder-lock.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';
 export type { DomainCapacity, DomainCapacityQuery } from './domain-capacity.js';
+export type { AuditEntry, AuditQuery, AuditRecord, NewToken, TokenRecord } from './access.js';
