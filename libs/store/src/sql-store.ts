@@ -191,8 +191,6 @@ export class SqlStore implements Store {
   }
 
   async pruneAudit(before: Date): Promise<number> {
-    const deleted = await access.pruneAudit(this.#db, before);
-    if (deleted > 0) this.#logger.info({ deleted }, 'audit rows past retention deleted');
-    return deleted;
+    return await access.pruneAudit(this.#db, before);
   }
 }
