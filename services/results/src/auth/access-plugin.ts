@@ -78,8 +78,10 @@ function documentScope(route: RouteOptions, scope: Scope): void {
     security: [{ [SECURITY_SCHEME]: [] }],
     'x-tdm-scope': scope,
     description: `${description}Needs a token with the scope \`${scope}\` (or \`admin\`).`,
-    response: { ...(schema['response'] as object | undefined), ...errorResponses(401, 403) },
   };
+  // Beside the route's other documented answers (a route with no response schema has none).
+  const response = schema['response'] as object | undefined;
+  if (response !== undefined) documented['response'] = { ...response, ...errorResponses(401, 403) };
   route.schema = documented;
 }
 
