@@ -107,7 +107,8 @@ export const SETTINGS = {
     kind: 'duration',
     default: '400d',
     min: 24 * 3600_000,
-    description: 'How long audit rows (who read which URLs, token changes) are kept; older ones are pruned daily.',
+    description:
+      'How long audit rows (who read which URLs, token changes) are kept; older ones are pruned daily.',
   },
   metricsListen: {
     env: 'TDM_METRICS_LISTEN',
