@@ -39,7 +39,14 @@ setting (the text of docs/configuration.md).`,
       return 0;
     }
     const config = loadConfig();
-    const shown = { ...config, databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':[redacted]@') };
+    const secret = (value: string): string => (value === '' ? '' : '[redacted]');
+    const shown = {
+      ...config,
+      databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':[redacted]@'),
+      adminToken: secret(config.adminToken),
+      metricsToken: secret(config.metricsToken),
+      token: secret(config.token),
+    };
     stdout.write(JSON.stringify(shown, null, 2) + '\n');
     return 0;
   },
