@@ -81,7 +81,7 @@ export async function bootstrapAdminToken(
   if (created === null) return null; // another service made the first token meanwhile
   const file = adminTokenPath(config);
   writePrivateFile(file, created.token + '\n');
-  logger.warn(
+  logger.info(
     { file, tokenId: created.id },
     'created the first admin token and wrote it to this file (mode 0600); use it as Authorization: Bearer, make more with `tdm token create`',
   );
