@@ -55,7 +55,9 @@ for (const backend of BACKENDS) {
       },
       {
         ...OPTIONS,
-        teardown: async () => {
+        // tinybench also tears down after the warm-up: close only after the measured run.
+        teardown: async (_task, mode) => {
+          if (mode !== 'run') return;
           await on.close();
           await off.close();
         },
