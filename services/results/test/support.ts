@@ -2,7 +2,7 @@
  * Shared test setup: a real store (embedded PGlite, and PostgreSQL at TEST_DATABASE_URL
  * through @tdm/test-helpers), the app built on it, and synthetic check results.
  */
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type CheckResult, type Config, type OfflineReason, type Outcome } from '@tdm/core';
 import { openStore, type Store } from '@tdm/store';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@tdm/telemetry';
@@ -51,7 +51,7 @@ export function bearer(token: string): { authorization: string } {
 function injectWithToken(
   app: FastifyInstance,
   token: string,
-): (options: InjectOptions | string) => ReturnType<FastifyInstance['inject']> {
+): (options: InjectOptions | string) => Promise<LightMyRequestResponse> {
   const inject = app.inject.bind(app);
   return (options) => {
     const opts: InjectOptions = typeof options === 'string' ? { url: options } : options;
