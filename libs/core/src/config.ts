@@ -100,7 +100,7 @@ export const SETTINGS = {
     kind: 'string',
     default: '',
     description:
-      'Bearer token the CLI sends to the API (`tdm import --api`, `tdm export --api`, `tdm token`, `tdm audit`). Empty: `--token-file`, else `<dataDir>/admin.token` when it exists.',
+      'Bearer token the CLI sends to the API (`tdm import --api`, `tdm export --api`, `tdm token`, `tdm audit`). `--token-file` wins over it; empty: TDM_ADMIN_TOKEN[_FILE], else `<dataDir>/admin.token` when it exists.',
   },
   auditRetention: {
     env: 'TDM_AUDIT_RETENTION',

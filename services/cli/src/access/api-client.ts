@@ -1,13 +1,14 @@
 /**
  * The CLI's client of the results API: the base URL (`--api`, else the local TDM_LISTEN)
- * and the bearer token (`--token-file`, else TDM_TOKEN, else `<dataDir>/admin.token` when
- * it exists, so that the README's one-machine examples need no extra step).
+ * and the bearer token (`--token-file`, else TDM_TOKEN, else the operator's
+ * TDM_ADMIN_TOKEN[_FILE], else `<dataDir>/admin.token` when it exists, so that the
+ * README's one-machine examples need no extra step).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { TdmError, type Config } from '@tdm/core';
 import { UsageError } from '../command.js';
 import { parseListen } from '../runtime/listen.js';
-import { adminTokenPath } from './admin-token.js';
+import { adminTokenPath, configuredAdminToken } from './admin-token.js';
 
 /** The URL of the results service on this machine, from TDM_LISTEN. */
 export function localApiUrl(config: Config): string {
@@ -26,6 +27,9 @@ export function resolveApiToken(config: Config, tokenFile: string | boolean | un
     }
   }
   if (config.token !== '') return config.token.trim();
+  // The operator's own admin token, when this shell has it (TDM_ADMIN_TOKEN or _FILE).
+  const configured = configuredAdminToken(config);
+  if (configured !== undefined) return configured;
   const bootstrap = adminTokenPath(config);
   if (existsSync(bootstrap)) return readFileSync(bootstrap, 'utf8').trim();
   return undefined;
