@@ -120,13 +120,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
       components: {
         securitySchemes: {
-          [SECURITY_SCHEME]: {
-            type: 'http',
-            scheme: 'bearer',
-            description:
-              'An API token (`tdm_…`). Scopes: reports:write, items:read, stats:read, webhooks:write, admin ' +
-              '(admin implies all); each operation names its scope in x-tdm-scope.',
-          },
+          [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer' },
         },
       },
       // The address is the operator's (TDM_LISTEN), so the document names it as a variable.

@@ -66,16 +66,16 @@ function deny(
   throw new ApiError(code, message);
 }
 
-/** Adds the route's scope to its OpenAPI operation (security, x-tdm-scope, 401/403). */
+/** Adds the route's scope to its OpenAPI operation (x-tdm-scope, description, 401/403). */
 function documentScope(route: RouteOptions, scope: Scope): void {
   const schema = (route.schema ?? {}) as Record<string, unknown>;
   if (schema['x-tdm-scope'] !== undefined) return; // the HEAD twin of a GET shares its schema
   const description = typeof schema['description'] === 'string' ? `${schema['description']}\n\n` : '';
   const documented: Record<string, unknown> = {
     ...schema,
-    // OpenAPI 3.0 allows scope names only for OAuth2/OpenID schemes; for a bearer scheme
-    // the list must be empty, so the scope is in x-tdm-scope and the description.
-    security: [{ [SECURITY_SCHEME]: [] }],
+    // The document's top-level `security` (bearerAuth) covers every /v1 operation. OpenAPI
+    // 3.0 allows scope names there only for OAuth2/OpenID schemes (for a bearer scheme the
+    // list must be empty), so the scope is in x-tdm-scope and the description.
     'x-tdm-scope': scope,
     description: `${description}Needs a token with the scope \`${scope}\` (or \`admin\`).`,
   };

@@ -48,6 +48,7 @@ export function registerAuditRoutes(app: FastifyInstance, store: Store): void {
       config: { scope: 'admin' },
       schema: {
         summary: 'The audit log',
+        operationId: 'listAuditLog',
         description:
           'Every answer of a route that shows URLs and every token or webhook change, oldest first from `since`. ' +
           'Append-only; rows older than TDM_AUDIT_RETENTION are pruned.',

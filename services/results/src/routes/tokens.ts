@@ -50,6 +50,7 @@ export function registerTokenRoutes(app: FastifyInstance, store: Store, now: () 
       config: { scope: 'admin', audit: true },
       schema: {
         summary: 'Create an API token',
+        operationId: 'createToken',
         description:
           'Answers the token secret (`tdm_` + 43 base64url characters) once; it cannot be read again. ' +
           '`admin` implies every other scope.',
@@ -119,9 +120,10 @@ export function registerTokenRoutes(app: FastifyInstance, store: Store, now: () 
       config: { scope: 'admin' },
       schema: {
         summary: 'List API tokens (without secrets)',
+        operationId: 'listTokens',
         description: 'Revoked tokens stay listed with `revokedAt`, so audit rows keep naming them.',
         tags: ['access'],
-        response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses(500) },
+        response: { 200: { type: 'array', items: tokenSchema }, ...errorResponses(400, 500) },
       },
     },
     async () => (await store.listTokens()).map(view),
@@ -133,6 +135,7 @@ export function registerTokenRoutes(app: FastifyInstance, store: Store, now: () 
       config: { scope: 'admin', audit: true },
       schema: {
         summary: 'Revoke an API token',
+        operationId: 'revokeToken',
         description:
           'Takes effect at once on every results service sharing the store (tokens are not cached).',
         tags: ['access'],
@@ -141,7 +144,7 @@ export function registerTokenRoutes(app: FastifyInstance, store: Store, now: () 
           required: ['id'],
           properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
         },
-        response: { 200: tokenSchema, ...errorResponses(404, 500) },
+        response: { 200: tokenSchema, ...errorResponses(400, 404, 500) },
       },
     },
     async (request) => {
