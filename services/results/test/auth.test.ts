@@ -91,7 +91,7 @@ describe.each(BACKENDS)('access control ($name)', (backend) => {
     const unknown = generateToken();
     for (const route of h.app.guardedRoutes) {
       for (const headers of [
-        {},
+        {} as Record<string, string>,
         { authorization: 'Basic dXNlcjpwYXNz' },
         { authorization: 'Bearer' },
         bearer(unknown),
