@@ -73,6 +73,7 @@ describe.each(BACKENDS)('operations routes ($name)', (backend) => {
         '/openapi.json',
         '/readyz',
         '/v1/audit',
+        '/v1/domains',
         '/v1/tokens',
         '/v1/tokens/{id}',
         '/v1/items/{itemId}',
