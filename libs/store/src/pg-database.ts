@@ -39,6 +39,15 @@ export function openPgDatabase(options: PgDatabaseOptions): Database {
     async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client is not watched by the pool: a connection lost between two
+      // queries of the transaction (the scheduler awaits its NATS publish inside one) emits
+      // 'error' on the client, which unhandled would crash the process (seen on a
+      // `pg_ctl restart -m immediate`). The next query then fails and the transaction rolls back.
+      const onError = (error: Error): void => {
+        broken = error;
+        options.logger.warn({ err: error }, 'PostgreSQL connection failed during a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(executorFor(client));
@@ -53,6 +62,7 @@ export function openPgDatabase(options: PgDatabaseOptions): Database {
         }
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

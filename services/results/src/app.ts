@@ -10,6 +10,11 @@ import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { errorBody } from './errors.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { parseJsonBody } from './batch-body.js';
+import { clientErrorHandler } from './client-errors.js';
+import { hostGuard } from './host-guard.js';
+import type { JsonLimits } from './json-limits.js';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { SHARED_SCHEMAS, errorResponses } from './schemas.js';
 import { refuseUnknownQueryParameters } from './strict-query.js';
 import { registerReportRoutes } from './routes/reports.js';
@@ -43,6 +48,14 @@ export interface BuildAppOptions {
   bodyLimit?: number;
   /** Time allowed for /readyz's checks. @default 2000 */
   readyTimeoutMs?: number;
+  /** JSON depth and string length limits. @default TDM_API_MAX_JSON_DEPTH, TDM_API_MAX_STRING_LENGTH */
+  jsonLimits?: Partial<JsonLimits>;
+  /** Host names answered besides localhost and IP literals. @default [] (TDM_ALLOWED_HOSTS) */
+  allowedHosts?: readonly string[];
+  /** Per-token rate limit on /v1. @default TDM_API_RATE_LIMIT per TDM_API_RATE_WINDOW */
+  rateLimit?: RateLimitOptions;
+  /** Limits of the HTTP server itself (they matter once listening). @default the TDM_API_* settings */
+  server?: Partial<ServerLimits>;
   /**
    * Access control (docs/security.md). Without it every /v1 route wants a token from the
    * store. `enabled: false` is TDM_AUTH=off: the caller must only do that on loopback.
@@ -59,15 +72,55 @@ export interface AuthOptions {
   metricsToken?: string;
 }
 
+/** What a connection may hold or take before the server gives up on it. */
+export interface ServerLimits {
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** The defaults of every limit: the SETTINGS table's (one definition). */
+const DEFAULTS = loadConfig({ env: {} });
+
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 export const DEFAULT_MAX_REPORTS_PER_REQUEST = 10_000;
-export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = DEFAULTS.apiBodyLimit;
 
 /** Builds the API (routes, schemas, error mapping, OpenAPI document at /openapi.json). */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const server: ServerLimits = {
+    maxHeaderBytes: DEFAULTS.apiMaxHeaderBytes,
+    headersTimeoutMs: DEFAULTS.apiHeadersTimeoutMs,
+    requestTimeoutMs: DEFAULTS.apiRequestTimeoutMs,
+    keepAliveTimeoutMs: DEFAULTS.apiKeepAliveTimeoutMs,
+    idleTimeoutMs: DEFAULTS.apiIdleTimeoutMs,
+    maxConnections: DEFAULTS.apiMaxConnections,
+    ...options.server,
+  };
+  const jsonLimits: JsonLimits = {
+    maxDepth: DEFAULTS.apiMaxJsonDepth,
+    maxStringLength: DEFAULTS.apiMaxStringLength,
+    ...options.jsonLimits,
+  };
   const app = Fastify({
     loggerInstance: options.logger,
+    // Node enforces the headers and request timeouts only when it looks, every
+    // connectionsCheckingInterval (30 s by default): look every second at most.
+    // Both timeouts go to the constructor too: Node sets up its connection checks from them.
+    http: {
+      maxHeaderSize: server.maxHeaderBytes,
+      headersTimeout: server.headersTimeoutMs,
+      requestTimeout: server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
+    },
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    connectionTimeout: server.idleTimeoutMs,
+    clientErrorHandler,
     // Bodies of other routes are tiny; the reports route raises its own limit.
     bodyLimit: 1024 * 1024,
     // Probes and scrapes every few seconds would drown the request log.
@@ -81,6 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   }) as unknown as FastifyInstance;
 
+  app.server.maxConnections = server.maxConnections;
   // Only the types in body-types.ts are parsed; Fastify's default text/plain parser would
   // hand a route a string, answered 400 "not an array" instead of 415.
   app.removeContentTypeParser('text/plain');
@@ -88,6 +142,32 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(errorHandler);
   refuseUnknownQueryParameters(app);
   app.setNotFoundHandler(notFoundHandler);
+  // Before everything else: a rebinding page must not even spend a token's rate budget.
+  app.addHook('onRequest', hostGuard(options.allowedHosts ?? DEFAULTS.allowedHosts));
+  await registerRateLimit(
+    app,
+    options.rateLimit ?? { max: DEFAULTS.apiRateLimit, windowMs: DEFAULTS.apiRateWindowMs },
+  );
+  // JSON under the depth and string limits; a batch's bad elements are rejected alone.
+  const secureJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(
+        null,
+        parseJsonBody(body as string, jsonLimits, (text) => {
+          let parsed: unknown;
+          // Synchronous: it calls back before it returns.
+          void secureJson(request, text, (error, value) => {
+            if (error) throw error;
+            parsed = value;
+          });
+          return parsed;
+        }),
+      );
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   // Before swagger and the routes: its onRoute hook refuses a /v1 route without a scope
@@ -153,6 +233,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultSource: options.defaultSource ?? 'api',
     maxReportsPerRequest: options.maxReportsPerRequest ?? DEFAULT_MAX_REPORTS_PER_REQUEST,
     bodyLimit,
+    jsonLimits,
   });
   registerItemRoutes(app, options.store);
   registerRemovalRoutes(app, options.store);

@@ -1,5 +1,5 @@
 /** Short-lived commands: `migrate` and `config`. */
-import { configurationMarkdown, loadConfig } from '@tdm/core';
+import { configurationMarkdown, loadConfig, redactSettings } from '@tdm/core';
 import type { Command } from '../command.js';
 import { createRuntime } from '../runtime/runtime.js';
 import { openConfiguredStore } from '../runtime/services.js';
@@ -30,8 +30,8 @@ export const configCommand: Command = {
   help: `Usage: tdm config [--markdown]
 
 Prints the configuration compiled from the environment, TDM_CONFIG and the defaults
-(the database password redacted). With --markdown prints the reference of every
-setting (the text of docs/configuration.md).`,
+(credentials in NATS_URL and DATABASE_URL, and every secret setting, redacted). With
+--markdown prints the reference of every setting (the text of docs/configuration.md).`,
   options: { markdown: { type: 'boolean' } },
   async run({ values, stdout }) {
     if (values['markdown']) {
@@ -39,15 +39,7 @@ setting (the text of docs/configuration.md).`,
       return 0;
     }
     const config = loadConfig();
-    const secret = (value: string): string => (value === '' ? '' : '[redacted]');
-    const shown = {
-      ...config,
-      databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':[redacted]@'),
-      adminToken: secret(config.adminToken),
-      metricsToken: secret(config.metricsToken),
-      token: secret(config.token),
-    };
-    stdout.write(JSON.stringify(shown, null, 2) + '\n');
+    stdout.write(JSON.stringify(redactSettings(config), null, 2) + '\n');
     return 0;
   },
 };

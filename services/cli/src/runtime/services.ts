@@ -23,6 +23,7 @@ import type { Logger, Metrics } from '@tdm/telemetry';
 import { startEmbeddedNats } from './embedded-nats.js';
 import type { Lifecycle } from './lifecycle.js';
 import { parseListen } from './listen.js';
+import { makeDataDirPrivate, tightenTree } from './private-files.js';
 
 /** Grace time for in-flight checks at shutdown before they are handed back to the queue. */
 const STOP_GRACE_MS = 10_000;
@@ -35,6 +36,7 @@ export interface Runtime {
 }
 
 export async function openConfiguredStore(rt: Runtime): Promise<Store> {
+  if (!rt.config.databaseUrl) makeDataDirPrivate(rt.config.dataDir);
   const store = await openStore({
     databaseUrl: rt.config.databaseUrl || undefined,
     dataDir: rt.config.dataDir,
@@ -42,6 +44,7 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
   });
   rt.lifecycle.add('store', () => store.close());
   await store.migrate();
+  if (!rt.config.databaseUrl) tightenTree(rt.config.dataDir);
   rt.logger.info({ store: store.kind }, 'store ready');
   return store;
 }
@@ -55,6 +58,7 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
         `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
       );
     }
+    makeDataDirPrivate(rt.config.dataDir);
     const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
     rt.lifecycle.add('nats-server', () => nats.stop());
     servers = [nats.url];
@@ -66,6 +70,9 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
     jobAckWaitMs: rt.config.jobAckWaitMs,
     jobMaxDeliver: rt.config.jobMaxDeliver,
     resultAckWaitMs: rt.config.resultAckWaitMs,
+    reconnectWaitMs: rt.config.natsReconnectWaitMs,
+    reconnectJitterMs: rt.config.natsReconnectJitterMs,
+    replicas: rt.config.streamReplicas,
   });
   rt.lifecycle.add('bus', () => bus.close());
   await bus.ensureStreams();
@@ -101,27 +108,41 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('audit-maintenance', async () => audit.stop());
   const adminToken = configuredAdminToken(rt.config);
   const adminTokenFile = await bootstrapAdminToken(rt.config, store, logger);
+  const { host, port } = parseListen(rt.config.listen);
+  const c = rt.config;
   const app = await buildApp({
     store,
     metrics: rt.metrics,
     logger,
     // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
     ready: () => bus.connected,
-    gridDemand: gridDemand(rt.config),
+    gridDemand: gridDemand(c),
+    bodyLimit: c.apiBodyLimit,
+    jsonLimits: { maxDepth: c.apiMaxJsonDepth, maxStringLength: c.apiMaxStringLength },
+    // The listen host is a name clients use when it is one (an IP literal is allowed anyway).
+    allowedHosts: [...c.allowedHosts, host],
+    rateLimit: { max: c.apiRateLimit, windowMs: c.apiRateWindowMs },
+    server: {
+      maxHeaderBytes: c.apiMaxHeaderBytes,
+      headersTimeoutMs: c.apiHeadersTimeoutMs,
+      requestTimeoutMs: c.apiRequestTimeoutMs,
+      keepAliveTimeoutMs: c.apiKeepAliveTimeoutMs,
+      idleTimeoutMs: c.apiIdleTimeoutMs,
+      maxConnections: c.apiMaxConnections,
+    },
     auth: {
       enabled: rt.config.auth,
       ...(adminToken !== undefined ? { adminToken } : {}),
       ...(rt.config.metricsToken !== '' ? { metricsToken: rt.config.metricsToken } : {}),
     },
   });
-  const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const baseUrl = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
-  logger.info({ baseUrl }, 'results API listening');
+  logger.info({ host: shownHost, port: boundPort }, 'results API listening');
   return { baseUrl, adminTokenFile };
 }
 
