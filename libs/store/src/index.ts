@@ -19,6 +19,7 @@ export { StoreLockedError } from './folder-lock.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';
 export type { DomainCapacity, DomainCapacityQuery } from './domain-capacity.js';
+export type { AuditEntry, AuditQuery, AuditRecord, NewToken, TokenRecord } from './access.js';
 export type { OverdueQuery } from './overdue.js';
 export type { RemovalStatsQuery, SurvivalGroup } from './removal-stats.js';
 export type { StatsWindow } from './stats-sql.js';

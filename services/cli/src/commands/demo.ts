@@ -3,16 +3,17 @@
  * pages disappear one by one; ends with the removal table and a check of every
  * timestamp against the true time of each change.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type ItemView } from '@tdm/core';
 import { startFixtureWeb } from '@tdm/fixture-web';
-import { apiGet } from '../api-client.js';
 import type { Command } from '../command.js';
 import { statsTable } from './stats.js';
 import { demoScenario, DEMO_HOSTS, type DemoPage } from '../demo/scenario.js';
 import { clock, renderTable } from '../demo/table.js';
+import { configuredAdminToken } from '../access/admin-token.js';
+import { apiClient } from '../access/api-client.js';
 import { createRuntime } from '../runtime/runtime.js';
 import {
   connectConfiguredBus,
@@ -126,10 +127,15 @@ removal table, the statistics per hoster, and writes the ranking report to
         noticeSentAt: start.toISOString(),
         sha256: p.sha256,
       }));
-      const response = await fetch(`${results.baseUrl}/v1/reports`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(reports),
+      // The demo is a client like any other: it posts with the bootstrap admin token that
+      // the results service has just written to <dataDir>/admin.token.
+      const token =
+        configuredAdminToken(rt.config) ??
+        (results.adminTokenFile === null ? undefined : readFileSync(results.adminTokenFile, 'utf8').trim());
+      const api = apiClient(results.baseUrl, token);
+      const response = await api.request('POST', '/v1/reports', {
+        type: 'application/json',
+        text: JSON.stringify(reports),
       });
       const answers = (await response.json()) as Array<{ itemId: number }>;
       tracked = scenario.pages.map((page, index) => ({
@@ -141,8 +147,15 @@ removal table, the statistics per hoster, and writes the ranking report to
       }));
       write(
         `tdm demo: ${reports.length} reports posted to ${results.baseUrl}/v1/reports; store ${store.kind}; grid 2 s; ` +
-          `definitive removals confirm after 2 checks, transient ones after 4 checks over ≥ 10 s\n\n`,
+          `definitive removals confirm after 2 checks, transient ones after 4 checks over ≥ 10 s\n`,
       );
+      if (rt.config.auth && results.adminTokenFile !== null) {
+        write(
+          `tdm demo: API token in ${results.adminTokenFile}; while the demo runs: ` +
+            `curl -H "Authorization: Bearer $(cat ${results.adminTokenFile})" ${results.baseUrl}/v1/removals?format=csv\n`,
+        );
+      }
+      write('\n');
 
       const pendingSteps = [...scenario.steps];
       let nextProgress = 0;
@@ -181,9 +194,11 @@ removal table, the statistics per hoster, and writes the ranking report to
         await sleep(250);
       }
       // The analysts' side, through the API as `tdm stats` and `tdm report` use it.
-      const stats = await apiGet(results.baseUrl, '/v1/stats/removals?groupBy=hoster&within=10s,20s,30s', {});
+      const stats = await (
+        await api.request('GET', '/v1/stats/removals?groupBy=hoster&within=10s,20s,30s')
+      ).text();
       statistics = statsTable(JSON.parse(stats) as Parameters<typeof statsTable>[0], 'hoster');
-      writeFileSync(reportFile, await apiGet(results.baseUrl, '/v1/report.html?groupBy=hoster', {}));
+      writeFileSync(reportFile, await (await api.request('GET', '/v1/report.html?groupBy=hoster')).text());
     } finally {
       await rt.lifecycle.stop();
       await web.close();

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { RemovalStatsGroup } from '@tdm/core';
 import { humanDuration, keyText, percent } from '@tdm/report';
-import { apiBaseUrl, apiGet } from '../api-client.js';
+import { apiClientFor } from '../access/api-client.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { createRuntime } from '../runtime/runtime.js';
@@ -78,7 +78,7 @@ Options:
   --within LIST     durations (default 1h,12h,24h,7d)
   --format F        table (default), csv or json
   --api URL         the results service (default: http://TDM_LISTEN)
-  --token-file F    a file holding the API token (else TDM_TOKEN)`,
+  --token-file F    a file holding the API token (else TDM_TOKEN, else the admin token)`,
   options: {
     by: { type: 'string' },
     since: { type: 'string' },
@@ -93,12 +93,10 @@ Options:
       throw new UsageError(`--format must be table, csv or json, got "${format}"`);
     const rt = createRuntime('stats');
     try {
-      const base = apiBaseUrl(rt.config, values['api'] as string | undefined);
+      const client = apiClientFor(rt.config, values);
       const extra: Record<string, string> = { format: format === 'csv' ? 'csv' : 'json' };
       if (typeof values['within'] === 'string') extra['within'] = values['within'];
-      const body = await apiGet(base, `/v1/stats/removals${query(values, extra)}`, {
-        tokenFile: values['token-file'] as string | undefined,
-      });
+      const body = await (await client.request('GET', `/v1/stats/removals${query(values, extra)}`)).text();
       if (format === 'table') {
         const answer = JSON.parse(body) as { groupBy: string; within: string[]; groups: RemovalStatsGroup[] };
         stdout.write(statsTable(answer, answer.groupBy));
@@ -133,10 +131,8 @@ Options:
   async run({ values, stderr }) {
     const rt = createRuntime('report');
     try {
-      const base = apiBaseUrl(rt.config, values['api'] as string | undefined);
-      const html = await apiGet(base, `/v1/report.html${query(values, {})}`, {
-        tokenFile: values['token-file'] as string | undefined,
-      });
+      const client = apiClientFor(rt.config, values);
+      const html = await (await client.request('GET', `/v1/report.html${query(values, {})}`)).text();
       const file = (values['output'] as string | undefined) ?? 'report.html';
       writeFileSync(file, html);
       stderr.write(`wrote ${file}\n`);

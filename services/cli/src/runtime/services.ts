@@ -11,7 +11,13 @@ import { connectBus, type Bus } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
 import { createBrowserProber, createHttpProber, loadHosterDirectory } from '@tdm/probe';
-import { buildApp, createResultsConsumer, startCheckLogMaintenance } from '@tdm/results';
+import {
+  buildApp,
+  createResultsConsumer,
+  startAuditMaintenance,
+  startCheckLogMaintenance,
+} from '@tdm/results';
+import { bootstrapAdminToken, configuredAdminToken } from '../access/admin-token.js';
 import { createScheduler } from '@tdm/scheduler';
 import { openStore, type Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
@@ -77,6 +83,8 @@ export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbed
 export interface ResultsHandle {
   /** Base URL the API listens on (the port resolved when 0 was asked for). */
   baseUrl: string;
+  /** The file the first admin token was written to by this start; null when none was made. */
+  adminTokenFile: string | null;
 }
 
 export async function startResultsService(rt: Runtime, store: Store, bus: Bus): Promise<ResultsHandle> {
@@ -97,6 +105,10 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('results-consumer', () => consumer.stop());
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
+  const audit = startAuditMaintenance(store, rt.config.auditRetentionMs, logger);
+  rt.lifecycle.add('audit-maintenance', async () => audit.stop());
+  const adminToken = configuredAdminToken(rt.config);
+  const adminTokenFile = await bootstrapAdminToken(rt.config, store, logger);
   const { host, port } = parseListen(rt.config.listen);
   const c = rt.config;
   const app = await buildApp({
@@ -128,6 +140,11 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
       idleTimeoutMs: c.apiIdleTimeoutMs,
       maxConnections: c.apiMaxConnections,
     },
+    auth: {
+      enabled: rt.config.auth,
+      ...(adminToken !== undefined ? { adminToken } : {}),
+      ...(rt.config.metricsToken !== '' ? { metricsToken: rt.config.metricsToken } : {}),
+    },
   });
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
@@ -136,7 +153,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const baseUrl = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
   logger.info({ host: shownHost, port: boundPort }, 'results API listening');
-  return { baseUrl };
+  return { baseUrl, adminTokenFile };
 }
 
 export function startSchedulerService(rt: Runtime, store: Store, bus: Bus): void {
