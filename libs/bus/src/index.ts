@@ -26,3 +26,4 @@ export {
 export type { JobConsumer, JobControl, JobHandler, JobVerdict, ConsumeJobsOptions } from './job-consumer.js';
 export type { ResultConsumer, ResultBatchHandler, ConsumeResultsOptions } from './result-consumer.js';
 export { connectBus, type Bus, type BusOptions, type ConsumerPending } from './bus.js';
+export { createJobTickets, JOB_TICKET_KEY_BYTES, type JobTickets } from './job-ticket.js';

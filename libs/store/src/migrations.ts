@@ -207,6 +207,21 @@ UPDATE transitions AS t SET last_online_at = i.last_online_at, confirmed_at = i.
 CREATE INDEX transitions_removals ON transitions (at, item_id) WHERE to_state = 'offline';
 `,
   },
+  {
+    version: 7,
+    name: 'service keys: the job ticket key shared by scheduler and results',
+    sql: `
+-- Secrets the services that reach the database share, and the crawlers (no database
+-- access) never see: the key of the job tickets (HMAC of itemId@scheduledAt) with which
+-- the results service tells results of issued jobs from forged ones. Created on first
+-- use by serviceKey(); hex text so both backends read it the same way.
+CREATE TABLE service_keys (
+  name       text PRIMARY KEY,
+  secret_hex text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 /** Applies the pending migrations; returns the versions applied by this call. */

@@ -8,6 +8,7 @@ import type {
   NormalizedReport,
   RemovalRow,
 } from '@tdm/core';
+import { randomBytes } from 'node:crypto';
 import { applyResults } from './apply-results.js';
 import { CheckLogPartitions, dayStart, isMissingPartition } from './check-log.js';
 import { claimDueJobs } from './claim-due-jobs.js';
@@ -138,6 +139,21 @@ export class SqlStore implements Store {
       [before.toISOString()],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async serviceKey(name: string, bytes: number): Promise<Uint8Array> {
+    // Insert-if-missing, then read: two processes starting at once agree on the first row.
+    await this.#db.query(
+      'INSERT INTO service_keys (name, secret_hex) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+      [name, randomBytes(bytes).toString('hex')],
+    );
+    const rows = await this.#db.query<{ secret_hex: string }>(
+      'SELECT secret_hex FROM service_keys WHERE name = $1',
+      [name],
+    );
+    const hex = rows[0]?.secret_hex;
+    if (hex === undefined) throw new Error(`service key ${name} missing after insert`);
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
   }
 
   async maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }> {

@@ -141,4 +141,10 @@ export interface Store {
    * Run it periodically (e.g. hourly) from one service; it is safe from several.
    */
   maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }>;
+
+  /**
+   * The secret named `name` (`bytes` random bytes), created on first use: every process
+   * that asks gets the same one (the first insert wins). Used for the job ticket key.
+   */
+  serviceKey(name: string, bytes: number): Promise<Uint8Array>;
 }

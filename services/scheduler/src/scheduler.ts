@@ -14,7 +14,7 @@
  * it booked (`notBefore`), which the crawlers honour; so the rate holds however many
  * schedulers and crawlers run.
  */
-import type { Bus } from '@tdm/bus';
+import type { Bus, JobTickets } from '@tdm/bus';
 import { fixedInterval, type CheckJob, type Config, type Mode } from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
@@ -50,6 +50,8 @@ export interface SchedulerOptions {
   config: SchedulerConfig;
   logger: Logger;
   metrics: Pick<Metrics, 'jobsPublished' | 'claimDuration' | 'consumerPending'>;
+  /** Signs each job published, so the results service can tell its results from forged ones. */
+  tickets: Pick<JobTickets, 'issue'>;
   /**
    * How often the `consumerPending` gauge is refreshed.
    * @default 5000
@@ -157,7 +159,7 @@ class LoopScheduler implements Scheduler {
           pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs),
         },
       },
-      (batch) => bus.publishJobs(batch),
+      (batch) => bus.publishJobs(batch.map((job) => this.#options.tickets.issue(job))),
     );
     endTimer();
     this.#pendingJobs.published(jobs.length);

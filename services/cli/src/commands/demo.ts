@@ -103,7 +103,7 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-demo', true);
       const results = await startResultsService(rt, store, bus);
-      startSchedulerService(rt, store, bus);
+      await startSchedulerService(rt, store, bus);
       startCrawlerService(rt, bus, 0);
 
       const start = new Date();

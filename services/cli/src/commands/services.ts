@@ -68,7 +68,7 @@ when that executable exists; otherwise logs a warning and browser checks wait in
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-up', true);
       const results = await startResultsService(rt, store, bus);
-      startSchedulerService(rt, store, bus);
+      await startSchedulerService(rt, store, bus);
       for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index);
       if (chromiumAvailable(rt.config)) {
         startCrawlerService(rt, bus, 0, 'browser');
@@ -116,7 +116,7 @@ and publishes their check jobs on a fixed grid. Needs NATS_URL and DATABASE_URL.
     return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
       const bus = await connectConfiguredBus(rt, 'tdm-scheduler', false);
-      startSchedulerService(rt, store, bus);
+      await startSchedulerService(rt, store, bus);
       // Ready only with both links up: a scheduler cut off from NATS publishes nothing.
       const health = await startHealthServer(rt.config.metricsListen, rt.metrics, async () => {
         await store.ping();

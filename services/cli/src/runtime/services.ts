@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Config, Mode } from '@tdm/core';
-import { connectBus, type Bus } from '@tdm/bus';
+import { connectBus, createJobTickets, JOB_TICKET_KEY_BYTES, type Bus, type JobTickets } from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
 import { createBrowserProber, createHttpProber, loadHosterDirectory } from '@tdm/probe';
@@ -38,6 +38,11 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
   await store.migrate();
   rt.logger.info({ store: store.kind }, 'store ready');
   return store;
+}
+
+/** The job tickets under the key the store keeps for scheduler and results (created on first use). */
+export async function jobTickets(store: Store): Promise<JobTickets> {
+  return createJobTickets(await store.serviceKey('job-ticket', JOB_TICKET_KEY_BYTES));
 }
 
 /** Connects to NATS_URL, or starts the embedded nats-server when it is empty. */
@@ -82,6 +87,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     config: rt.config,
     metrics: rt.metrics,
     logger,
+    tickets: await jobTickets(store),
     // Without a table, hosters stay as they are (null) rather than being "looked up" to null.
     ...(hosters.size > 0 ? { hosterOf: (ip: string) => hosters.hosterOf(ip) } : {}),
   });
@@ -102,10 +108,11 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   return { baseUrl };
 }
 
-export function startSchedulerService(rt: Runtime, store: Store, bus: Bus): void {
+export async function startSchedulerService(rt: Runtime, store: Store, bus: Bus): Promise<void> {
   const scheduler = createScheduler({
     store,
     bus,
+    tickets: await jobTickets(store),
     config: rt.config,
     logger: rt.logger.child({ service: 'scheduler' }),
     metrics: rt.metrics,
