@@ -17,3 +17,18 @@ export class BusPublishError extends TdmError {
     this.failed = failed;
   }
 }
+
+/**
+ * Connecting to NATS failed: credentials refused (`TDM_ERR_NATS_AUTH`), TLS
+ * (`TDM_ERR_NATS_TLS`) or anything else (`TDM_ERR_NATS_CONNECT`). The message names NATS
+ * and the servers, never a secret.
+ */
+export class BusConnectError extends TdmError {
+  constructor(
+    code: 'TDM_ERR_NATS_AUTH' | 'TDM_ERR_NATS_TLS' | 'TDM_ERR_NATS_CONNECT',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}

@@ -27,3 +27,17 @@ export type { JobConsumer, JobControl, JobHandler, JobVerdict, ConsumeJobsOption
 export type { ResultConsumer, ResultBatchHandler, ConsumeResultsOptions } from './result-consumer.js';
 export { connectBus, type Bus, type BusOptions, type ConsumerPending } from './bus.js';
 export { createJobTickets, JOB_TICKET_KEY_BYTES, type JobTickets } from './job-ticket.js';
+export {
+  natsConnectOptions,
+  type NatsCredentials,
+  type NatsSecurity,
+  type NatsTls,
+} from './nats-security.js';
+export {
+  SERVICE_ROLES,
+  authorizationBlock,
+  inboxPrefix,
+  servicePermissions,
+  type ServicePermissions,
+  type ServiceRole,
+} from './permissions.js';

@@ -16,6 +16,7 @@ import { registerReportRoutes } from './routes/reports.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerRemovalRoutes } from './routes/removals.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { HSTS_HEADER, type CertificatePair } from './https-certificate.js';
 
 export interface BuildAppOptions {
   store: Store;
@@ -34,6 +35,11 @@ export interface BuildAppOptions {
   bodyLimit?: number;
   /** Time allowed for /readyz's checks. @default 2000 */
   readyTimeoutMs?: number;
+  /**
+   * Serve HTTPS with this certificate and key (see loadCertificate); every answer then
+   * carries Strict-Transport-Security. @default plain HTTP
+   */
+  https?: CertificatePair;
 }
 
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
@@ -44,6 +50,7 @@ export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 /** Builds the API (routes, schemas, error mapping, OpenAPI document at /openapi.json). */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     loggerInstance: options.logger,
     // Bodies of other routes are tiny; the reports route raises its own limit.
     bodyLimit: 1024 * 1024,
@@ -61,6 +68,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Only the types in body-types.ts are parsed; Fastify's default text/plain parser would
   // hand a route a string, answered 400 "not an array" instead of 415.
   app.removeContentTypeParser('text/plain');
+
+  if (options.https) {
+    // Tells browsers to come back over HTTPS only; harmless for API clients.
+    app.addHook('onSend', async (_request, reply) => {
+      void reply.header('strict-transport-security', HSTS_HEADER);
+    });
+  }
+
   app.setErrorHandler(errorHandler);
   refuseUnknownQueryParameters(app);
   app.setNotFoundHandler(notFoundHandler);

@@ -27,3 +27,11 @@ export {
 export { csvField, csvHeader, csvRow, encodeRemovals, type RemovalFormat } from './removal-format.js';
 export { REMOVAL_COLUMNS } from './schemas.js';
 export { startCheckLogMaintenance, type CheckLogMaintenance } from './check-log-maintenance.js';
+export {
+  HSTS_HEADER,
+  loadCertificate,
+  watchCertificate,
+  type CertificateFilesOptions,
+  type CertificatePair,
+  type CertificateWatch,
+} from './https-certificate.js';

@@ -10,3 +10,4 @@ export * from './tdm-process.js';
 export * from './tdm-api.js';
 export * from './tdm-up.js';
 export * from './tdm-cluster.js';
+export * from './test-ca.js';

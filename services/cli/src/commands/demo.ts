@@ -13,7 +13,8 @@ import { demoScenario, DEMO_HOSTS, type DemoPage } from '../demo/scenario.js';
 import { clock, renderTable } from '../demo/table.js';
 import { createRuntime } from '../runtime/runtime.js';
 import {
-  connectConfiguredBus,
+  connectServiceBus,
+  natsEndpoint,
   openConfiguredStore,
   startCrawlerService,
   startResultsService,
@@ -101,10 +102,10 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
     let allGood = false;
     try {
       const store = await openConfiguredStore(rt);
-      const bus = await connectConfiguredBus(rt, 'tdm-demo', true);
-      const results = await startResultsService(rt, store, bus);
-      await startSchedulerService(rt, store, bus);
-      startCrawlerService(rt, bus, 0);
+      const nats = await natsEndpoint(rt, true);
+      const results = await startResultsService(rt, store, await connectServiceBus(rt, nats, 'results'));
+      await startSchedulerService(rt, store, await connectServiceBus(rt, nats, 'scheduler'));
+      startCrawlerService(rt, await connectServiceBus(rt, nats, 'crawler'), 0);
 
       const start = new Date();
       const reports = scenario.pages.map((p, index) => ({

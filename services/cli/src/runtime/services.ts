@@ -5,12 +5,31 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Config, Mode } from '@tdm/core';
-import { connectBus, createJobTickets, JOB_TICKET_KEY_BYTES, type Bus, type JobTickets } from '@tdm/bus';
+import type { Server as TlsServer } from 'node:tls';
+import { ConfigError, type Config, type Mode } from '@tdm/core';
+import {
+  connectBus,
+  createJobTickets,
+  inboxPrefix,
+  JOB_TICKET_KEY_BYTES,
+  type Bus,
+  type JobTickets,
+  type NatsCredentials,
+  type NatsSecurity,
+  type NatsTls,
+  type ServiceRole,
+} from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
 import { createBrowserProber, createHttpProber, loadHosterDirectory } from '@tdm/probe';
-import { buildApp, createResultsConsumer, startCheckLogMaintenance } from '@tdm/results';
+import {
+  buildApp,
+  createResultsConsumer,
+  loadCertificate,
+  startCheckLogMaintenance,
+  watchCertificate,
+  type CertificateFilesOptions,
+} from '@tdm/results';
 import { createScheduler } from '@tdm/scheduler';
 import { openStore, type Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
@@ -45,30 +64,83 @@ export async function jobTickets(store: Store): Promise<JobTickets> {
   return createJobTickets(await store.serviceKey('job-ticket', JOB_TICKET_KEY_BYTES));
 }
 
-/** Connects to NATS_URL, or starts the embedded nats-server when it is empty. */
-export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbedded: boolean): Promise<Bus> {
-  let servers = rt.config.natsUrl;
-  if (servers.length === 0) {
-    if (!allowEmbedded) {
-      throw new Error(
-        'NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)',
-      );
-    }
-    const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
-    rt.lifecycle.add('nats-server', () => nats.stop());
-    servers = [nats.url];
+/** Where the services find NATS, and who each of them is there. */
+export interface NatsEndpoint {
+  servers: string[];
+  security(role: ServiceRole): NatsSecurity;
+}
+
+/** The NATS credentials and TLS settings of the configuration (empty settings left out). */
+export function configuredNatsSecurity(config: Config): Pick<NatsSecurity, 'credentials' | 'tls'> {
+  const credentials: NatsCredentials = {};
+  if (config.natsUser !== '') credentials.user = config.natsUser;
+  if (config.natsPassword !== '') credentials.password = config.natsPassword;
+  if (config.natsToken !== '') credentials.token = config.natsToken;
+  if (config.natsNkey !== '') credentials.nkeySeedFile = config.natsNkey;
+  if (config.natsCreds !== '') credentials.credsFile = config.natsCreds;
+  const tls: NatsTls = {};
+  if (config.natsCa !== '') tls.caFile = config.natsCa;
+  if (config.natsCert !== '') tls.certFile = config.natsCert;
+  if (config.natsKey !== '') tls.keyFile = config.natsKey;
+  return { credentials, tls };
+}
+
+/**
+ * NATS_URL with the configured credentials, or (when it is empty and allowed) the
+ * embedded nats-server with a user of its own per service.
+ */
+export async function natsEndpoint(rt: Runtime, allowEmbedded: boolean): Promise<NatsEndpoint> {
+  if (rt.config.natsUrl.length > 0) {
+    const configured = configuredNatsSecurity(rt.config);
+    return {
+      servers: rt.config.natsUrl,
+      security: (role) => ({ ...configured, inboxPrefix: inboxPrefix(role) }),
+    };
   }
+  if (!allowEmbedded) {
+    throw new ConfigError(
+      'NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)',
+    );
+  }
+  const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
+  rt.lifecycle.add('nats-server', () => nats.stop());
+  return {
+    servers: [nats.url],
+    security: (role) => ({ credentials: nats.credentials(role), inboxPrefix: inboxPrefix(role) }),
+  };
+}
+
+/**
+ * One service's bus connection, as that service's NATS user. The scheduler and results
+ * service create or update the streams; a crawler's user may not (it pulls from the
+ * consumers they create, retrying until they exist).
+ */
+export async function connectServiceBus(rt: Runtime, nats: NatsEndpoint, role: ServiceRole): Promise<Bus> {
   const bus = await connectBus({
-    servers,
-    name,
-    logger: rt.logger.child({ part: 'bus' }),
+    servers: nats.servers,
+    name: `tdm-${role}`,
+    security: nats.security(role),
+    logger: rt.logger.child({ part: 'bus', role }),
     jobAckWaitMs: rt.config.jobAckWaitMs,
     jobMaxDeliver: rt.config.jobMaxDeliver,
     resultAckWaitMs: rt.config.resultAckWaitMs,
+    ensureStreams: role !== 'crawler',
   });
-  rt.lifecycle.add('bus', () => bus.close());
-  await bus.ensureStreams();
+  rt.lifecycle.add(`bus-${role}`, () => bus.close());
   return bus;
+}
+
+/** Connects one service to NATS_URL (the separate service commands). */
+export async function connectConfiguredBus(rt: Runtime, role: ServiceRole): Promise<Bus> {
+  return await connectServiceBus(rt, await natsEndpoint(rt, false), role);
+}
+
+/** TDM_TLS_CERT and TDM_TLS_KEY, both or neither. */
+function httpsFiles(config: Config): CertificateFilesOptions | null {
+  if (config.tlsCert === '' && config.tlsKey === '') return null;
+  if (config.tlsCert === '' || config.tlsKey === '')
+    throw new ConfigError('TDM_TLS_CERT and TDM_TLS_KEY: give both (HTTPS) or neither (HTTP)');
+  return { certFile: config.tlsCert, keyFile: config.tlsKey };
 }
 
 export interface ResultsHandle {
@@ -95,15 +167,32 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('results-consumer', () => consumer.stop());
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
+  const files = httpsFiles(rt.config);
+  const https = files === null ? undefined : loadCertificate(files);
   // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
-  const app = await buildApp({ store, metrics: rt.metrics, logger, ready: () => bus.connected });
+  const app = await buildApp({
+    store,
+    metrics: rt.metrics,
+    logger,
+    ready: () => bus.connected,
+    ...(https ? { https } : {}),
+  });
   const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
+  if (files !== null) {
+    const server = app.server as unknown as TlsServer;
+    const watch = watchCertificate(files, (pair) => server.setSecureContext(pair), {
+      onReload: () => logger.info({ certFile: files.certFile }, 'TLS certificate reloaded'),
+      onError: (error) =>
+        logger.error({ err: error }, 'TLS certificate not reloaded; serving the previous one'),
+    });
+    rt.lifecycle.add('tls-certificate-watch', async () => watch.stop());
+  }
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  const baseUrl = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
+  const baseUrl = `${files === null ? 'http' : 'https'}://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
   logger.info({ baseUrl }, 'results API listening');
   return { baseUrl };
 }
