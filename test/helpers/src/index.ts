@@ -11,3 +11,4 @@ export * from './tdm-api.js';
 export * from './tdm-up.js';
 export * from './tdm-cluster.js';
 export * from './test-ca.js';
+export * from './postgres-cluster.js';

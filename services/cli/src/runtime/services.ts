@@ -52,6 +52,7 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
     databaseUrl: rt.config.databaseUrl || undefined,
     dataDir: rt.config.dataDir,
     logger: rt.logger.child({ part: 'store' }),
+    tls: { mode: rt.config.databaseSslMode, rootCertFile: rt.config.databaseSslRootCert },
   });
   rt.lifecycle.add('store', () => store.close());
   await store.migrate();
