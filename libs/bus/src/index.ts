@@ -39,5 +39,6 @@ export {
   inboxPrefix,
   servicePermissions,
   type ServicePermissions,
+  type ServiceUser,
   type ServiceRole,
 } from './permissions.js';

@@ -87,21 +87,27 @@ function quoted(text: string): string {
   return JSON.stringify(text);
 }
 
-/**
- * The `authorization { users = [...] }` block of a nats-server configuration: one user
- * per service, with its permissions. Passwords are given in clear (the file must be
- * private to the server: mode 0600) or as bcrypt hashes.
- */
-export function authorizationBlock(
-  users: ReadonlyArray<{ role: ServiceRole; user: string; password: string }>,
-): string {
+/** A service's user in a nats-server configuration. */
+export interface ServiceUser {
+  role: ServiceRole;
+  user: string;
+  /**
+   * The password (or a bcrypt hash of it) written into the file, which must then be
+   * private to the server (0600); or `{ env }`, an environment variable the server reads
+   * at start (`$NAME`: on Kubernetes, from a Secret).
+   */
+  password: string | { env: string };
+}
+
+/** The `authorization { users = [...] }` block of a nats-server configuration, one user per service. */
+export function authorizationBlock(users: readonly ServiceUser[]): string {
   const lines = ['authorization {', '  users = ['];
   for (const { role, user, password } of users) {
     const { publish, subscribe } = servicePermissions(role);
     lines.push(
       '    {',
       `      user: ${quoted(user)}`,
-      `      password: ${quoted(password)}`,
+      `      password: ${typeof password === 'string' ? quoted(password) : `$${password.env}`}`,
       '      permissions: {',
       `        publish: { allow: [${publish.map(quoted).join(', ')}] }`,
       `        subscribe: { allow: [${subscribe.map(quoted).join(', ')}] }`,
