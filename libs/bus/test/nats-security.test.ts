@@ -3,7 +3,9 @@
  * TLS with client certificates and the per-service users of servicePermissions().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { connect, nkeys } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import {
   createTestCa,
@@ -169,5 +171,50 @@ describe('NATS with TLS and per-service users', () => {
       await raw.close();
     }
     expect(await scheduler.pendingJobs()).toBe(0);
+  });
+});
+
+describe('NATS with a token, and with an NKey', () => {
+  it('connects with the right token and refuses a wrong one', async () => {
+    const server = await startNatsServer({ config: 'authorization { token: "tdm-Token-42" }' });
+    try {
+      const options = { servers: [server.url], name: 'token-test', jobAckWaitMs: 5000, jobMaxDeliver: 5 };
+      const good = await connectBus({ ...options, security: { credentials: { token: 'tdm-Token-42' } } });
+      expect(await good.pendingJobs()).toBe(0);
+      await good.close();
+      const bad = await connectBus({ ...options, security: { credentials: { token: 'guess' } } }).catch(
+        (e: unknown) => e,
+      );
+      expect((bad as BusConnectError).code).toBe('TDM_ERR_NATS_AUTH');
+      expect((bad as BusConnectError).message).toMatch(/refused a token/);
+      expect((bad as BusConnectError).message).not.toContain('guess');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('connects with an NKey seed file', async () => {
+    const user = nkeys.createUser();
+    const seedFile = path.join(ca.dir, 'user.nk');
+    await writeFile(seedFile, new TextDecoder().decode(user.getSeed()) + '\n', { mode: 0o600 });
+    const server = await startNatsServer({
+      config: `authorization { users = [ { nkey: ${JSON.stringify(user.getPublicKey())} } ] }`,
+    });
+    try {
+      const options = { servers: [server.url], name: 'nkey-test', jobAckWaitMs: 5000, jobMaxDeliver: 5 };
+      const good = await connectBus({ ...options, security: { credentials: { nkeySeedFile: seedFile } } });
+      expect(await good.pendingJobs()).toBe(0);
+      await good.close();
+      const other = nkeys.createUser();
+      const otherFile = path.join(ca.dir, 'other.nk');
+      await writeFile(otherFile, new TextDecoder().decode(other.getSeed()), { mode: 0o600 });
+      const bad = await connectBus({
+        ...options,
+        security: { credentials: { nkeySeedFile: otherFile } },
+      }).catch((e: unknown) => e);
+      expect((bad as BusConnectError).code).toBe('TDM_ERR_NATS_AUTH');
+    } finally {
+      await server.stop();
+    }
   });
 });
