@@ -54,7 +54,7 @@ RUN npm run build \
 FROM ${NODE_IMAGE} AS runtime
 # No listen address here: the product's loopback default keeps the API (a list of URLs)
 # private unless the operator opens it on purpose (`docker run -e TDM_LISTEN=… -p …`,
-# docs/operations.md); Kubernetes binds the pod's own address (k8s/base).
+# docs/operations.md); on Kubernetes k8s/base/config.env opens it inside the pod.
 ENV NODE_ENV=production \
     TDM_DATA_DIR=/var/lib/tdm
 WORKDIR /app
