@@ -3,32 +3,70 @@
  * loopback only, refuses anonymous clients, and each service's user may do only its own
  * job, so nobody else on the machine can read the tracked URLs off `tdm.checks.>` or
  * publish results. The configuration with the generated passwords is private (0600).
+ * The same `tdm up` serves its API over HTTPS (TDM_TLS_CERT/KEY, a CA made here).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusConnectError, connectBus, inboxPrefix, type Bus } from '@tdm/bus';
-import { freePort } from '@tdm/test-helpers';
-import { startTdm, waitForHttp, type TdmProcess } from './tdm-process.js';
+import { request } from 'node:https';
+import { createTestCa, freePort, type TestCa } from '@tdm/test-helpers';
+import { startTdm, type TdmProcess } from './tdm-process.js';
+
+/** GET over HTTPS trusting only `ca`: status and HSTS header, or the error. */
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; hsts: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          hsts: res.headers['strict-transport-security'] as string | undefined,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('the embedded nats-server of tdm up', () => {
   let up: TdmProcess;
   let dataDir: string;
   let conf = '';
   let natsUrl = '';
+  let ca: TestCa;
+  let caPem: Buffer;
+  let api = '';
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'tdm-up-nats-'));
     const port = await freePort();
+    ca = await createTestCa();
+    caPem = readFileSync(ca.caFile);
+    const certificate = await ca.issueServer('tdm-up');
+    api = `https://127.0.0.1:${port}`;
     up = startTdm(['up'], {
       TDM_DATA_DIR: dataDir,
       NATS_URL: '',
       DATABASE_URL: '',
       TDM_LISTEN: `127.0.0.1:${port}`,
       TDM_CHROMIUM_PATH: '',
+      TDM_TLS_CERT: certificate.certFile,
+      TDM_TLS_KEY: certificate.keyFile,
     });
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, up, 60_000);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (up.child.exitCode !== null) throw new Error(`tdm up exited:\n${up.output()}`);
+      const status = await httpsGet(`${api}/readyz`, caPem).then(
+        (answer) => answer.status,
+        () => 0,
+      );
+      if (status === 200) break;
+      if (Date.now() > deadline) throw new Error(`tdm up not ready over HTTPS:\n${up.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     conf = readFileSync(path.join(dataDir, 'nats-server.conf'), 'utf8');
     const listen = /^listen: "([^"]+)"$/m.exec(conf)?.[1];
     natsUrl = `nats://${listen}`;
@@ -36,7 +74,14 @@ describe('the embedded nats-server of tdm up', () => {
 
   afterAll(async () => {
     await up?.stop();
+    await ca?.remove();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the API over HTTPS only, with HSTS, and says so', async () => {
+    const answer = await httpsGet(`${api}/healthz`, caPem);
+    expect(answer).toEqual({ status: 200, hsts: 'max-age=31536000; includeSubDomains' });
+    expect(up.output()).toContain(`API on ${api}`);
   });
 
   const password = (user: string): string => {
