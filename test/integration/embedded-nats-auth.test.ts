@@ -11,8 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusConnectError, connectBus, inboxPrefix, type Bus } from '@tdm/bus';
 import { request } from 'node:https';
-import { createTestCa, freePort, type TestCa } from '@tdm/test-helpers';
-import { startTdm, type TdmProcess } from './tdm-process.js';
+import { createTestCa, freePort, startTdm, type TdmProcess, type TestCa } from '@tdm/test-helpers';
 
 /** GET over HTTPS trusting only `ca`: status and HSTS header, or the error. */
 function httpsGet(url: string, ca: Buffer): Promise<{ status: number; hsts: string | undefined }> {
