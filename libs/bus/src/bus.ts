@@ -12,7 +12,7 @@ import {
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { CheckJob, CheckResult, Mode } from '@tdm/core';
+import { settlesWithin, type CheckJob, type CheckResult, type Mode } from '@tdm/core';
 import { MAX_MESSAGE_BYTES, encodeJob } from './codec.js';
 import { BusPublishError } from './errors.js';
 import {
@@ -45,7 +45,6 @@ import {
   jobConsumerName,
   jobSubject,
 } from './subjects.js';
-import { settlesWithin } from './wait.js';
 
 export interface BusOptions extends StreamOptions {
   /** NATS server URLs (`nats://host:port`). */

@@ -4,14 +4,18 @@
  * a worker trusts it; a bad one becomes a BusDecodeError, never a crash deeper down.
  */
 import {
-  ERROR_REASONS,
-  OFFLINE_REASONS,
+  HASH_NAMES,
+  HASH_LENGTHS,
+  ValidationError,
+  isMode,
+  isOutcome,
+  isReason,
+  mediaTypeEssence,
+  parseTimestamp,
   type CheckJob,
   type CheckResult,
   type ExpectedHashes,
-  type Mode,
-  type Outcome,
-  type Reason,
+  type HashName,
   type RedirectHop,
 } from '@tdm/core';
 import { BusDecodeError } from './errors.js';
@@ -23,13 +27,6 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_STRING = 16 * 1024;
 const MAX_REDIRECTS = 100;
-
-const REASONS: ReadonlySet<string> = new Set<string>([...OFFLINE_REASONS, ...ERROR_REASONS]);
-const OUTCOMES: ReadonlySet<string> = new Set<Outcome>(['online', 'offline', 'error']);
-const MODES: ReadonlySet<string> = new Set<Mode>(['http', 'browser']);
-const HASH_LENGTHS = { sha256: 64, sha1: 40, md5: 32 } as const;
-/** `type/subtype` as the store records it (lower-case RFC 9110 tokens, no parameters). */
-const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 type Obj = Record<string, unknown>;
 
@@ -63,9 +60,22 @@ function nullableStr(obj: Obj, key: string, what: string): string | null {
   return v;
 }
 
+/**
+ * A time field, read by the product's one timestamp rule (parseTimestamp in @tdm/core)
+ * and kept as the string it was. The codec accepts everything the API accepts, not only
+ * what it writes itself: its own output is `Date#toISOString` of an instant in the years
+ * 1 to 9999 (`2026-05-01T12:00:00.000Z`), which that rule always accepts, and one rule for
+ * every entry point is worth more than a narrower one here. What it refuses (no zone, no
+ * such day, free text, years outside 1–9999) would otherwise fail later in the store.
+ */
 function isoTime(obj: Obj, key: string, what: string): string {
   const v = str(obj, key, what);
-  if (Number.isNaN(Date.parse(v))) fail(`${what}.${key}: not an ISO-8601 time`);
+  try {
+    parseTimestamp(`${what}.${key}`, v);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new BusDecodeError(error.message, { cause: error });
+    throw error;
+  }
   return v;
 }
 
@@ -88,7 +98,7 @@ function nullableInt(obj: Obj, key: string, what: string): number | null {
   return int(obj, key, what);
 }
 
-function hash(obj: Obj, key: keyof typeof HASH_LENGTHS, what: string): string | null {
+function hash(obj: Obj, key: HashName, what: string): string | null {
   const v = nullableStr(obj, key, what);
   if (v === null) return null;
   if (v.length !== HASH_LENGTHS[key] || !/^[0-9a-f]+$/.test(v))
@@ -101,14 +111,15 @@ function expectedHashes(value: unknown, what: string): ExpectedHashes {
   if (typeof value !== 'object' || Array.isArray(value)) fail(`${what}.expected: not an object`);
   const obj = value as Obj;
   const out: ExpectedHashes = {};
-  for (const key of ['sha256', 'sha1', 'md5'] as const) {
+  for (const key of HASH_NAMES) {
     const v = hash(obj, key, `${what}.expected`);
     if (v !== null) out[key] = v;
   }
   // Optional: the media type of the item's first online check (soft-removal rule).
   const contentType = nullableStr(obj, 'contentType', `${what}.expected`);
   if (contentType !== null) {
-    if (contentType.length > 127 || !MEDIA_TYPE.test(contentType))
+    // `type/subtype` as the store records it: already an essence (lower-case, no parameters).
+    if (mediaTypeEssence(contentType) !== contentType)
       fail(`${what}.expected.contentType: not a lower-case type/subtype`);
     out.contentType = contentType;
   }
@@ -131,7 +142,7 @@ function redirects(value: unknown, what: string): RedirectHop[] {
 
 /** Encodes a job; a job with an unknown mode is a programming error and throws. */
 export function encodeJob(job: CheckJob): Uint8Array {
-  if (!MODES.has(job.mode)) throw new BusDecodeError(`job ${job.jobId}: unknown mode "${String(job.mode)}"`);
+  if (!isMode(job.mode)) throw new BusDecodeError(`job ${job.jobId}: unknown mode "${String(job.mode)}"`);
   return encoder.encode(JSON.stringify(job));
 }
 
@@ -140,7 +151,7 @@ export function decodeJob(data: Uint8Array): CheckJob {
   const what = 'job';
   const o = parseObject(data, what);
   const mode = str(o, 'mode', what);
-  if (!MODES.has(mode)) fail(`job.mode: "${mode}" is not http or browser`);
+  if (!isMode(mode)) fail(`job.mode: "${mode}" is not http or browser`);
   const url = str(o, 'url', what);
   if (!/^https?:\/\//i.test(url)) fail('job.url: not an http(s) URL');
   // Optional: jobs of schedulers without cluster-wide pacing carry none.
@@ -152,7 +163,7 @@ export function decodeJob(data: Uint8Array): CheckJob {
     itemId: int(o, 'itemId', what, 1),
     url,
     registrableDomain: str(o, 'registrableDomain', what),
-    mode: mode as Mode,
+    mode,
     scheduledAt: isoTime(o, 'scheduledAt', what),
     expected: expectedHashes(o['expected'], what),
     publishedAt: isoTime(o, 'publishedAt', what),
@@ -260,9 +271,9 @@ export function decodeResult(data: Uint8Array): CheckResult {
 
 function resultFromObject(o: Obj, what: string): CheckResult {
   const outcome = str(o, 'outcome', what);
-  if (!OUTCOMES.has(outcome)) fail(`${what}.outcome: "${outcome}" is unknown`);
+  if (!isOutcome(outcome)) fail(`${what}.outcome: "${outcome}" is unknown`);
   const reason = nullableStr(o, 'reason', what);
-  if (reason !== null && !REASONS.has(reason)) fail(`${what}.reason: "${reason}" is unknown`);
+  if (reason !== null && !isReason(reason)) fail(`${what}.reason: "${reason}" is unknown`);
   const ticket = optionalTicket(o, what);
   return {
     jobId: str(o, 'jobId', what),
@@ -271,8 +282,8 @@ function resultFromObject(o: Obj, what: string): CheckResult {
     startedAt: isoTime(o, 'startedAt', what),
     durationMs: nonNegative(o, 'durationMs', what),
     workerId: str(o, 'workerId', what),
-    outcome: outcome as Outcome,
-    reason: reason as Reason | null,
+    outcome,
+    reason,
     httpStatus: nullableInt(o, 'httpStatus', what),
     ip: nullableStr(o, 'ip', what),
     finalUrl: str(o, 'finalUrl', what),

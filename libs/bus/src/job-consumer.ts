@@ -11,12 +11,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { CheckJob, Mode } from '@tdm/core';
+import { backoffMs, settlesWithin, sleep, type CheckJob, type Mode } from '@tdm/core';
 import { decodeJob } from './codec.js';
 import { errorField, type BusLogger } from './logger.js';
 import { CHECKS_STREAM, jobConsumerName } from './subjects.js';
-import { backoffMs, settlesWithin, sleep } from './wait.js';
-import { pullOptions } from './pull-options.js';
+import { PULL_RETRY_BACKOFF, pullOptions } from './pull-options.js';
 
 export type JobVerdict = 'ack' | 'nak';
 
@@ -197,7 +196,7 @@ export class PullJobConsumer implements JobConsumer {
           { mode: this.#mode, err: errorField(error), failures },
           'pulling jobs failed; retrying',
         );
-        await sleep(backoffMs(failures), stop);
+        await sleep(backoffMs(failures, PULL_RETRY_BACKOFF), stop);
       } finally {
         this.#current = null;
       }

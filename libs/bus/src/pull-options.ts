@@ -8,6 +8,9 @@
  */
 const MIN_HEARTBEAT_MS = 500;
 
+/** Backoff between failed pulls (NATS restarting, consumer not there yet): 200 ms doubling up to 5 s. */
+export const PULL_RETRY_BACKOFF = { firstMs: 200, capMs: 5000 } as const;
+
 export interface PullOptions {
   max_messages: number;
   expires: number;

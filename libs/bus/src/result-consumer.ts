@@ -13,12 +13,11 @@
  */
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { CheckResult } from '@tdm/core';
+import { backoffMs, settlesWithin, sleep, type CheckResult } from '@tdm/core';
 import { decodeResultBatch } from './codec.js';
 import { errorField, type BusLogger } from './logger.js';
 import { RESULTS_CONSUMER, RESULTS_STREAM } from './subjects.js';
-import { backoffMs, settlesWithin, sleep } from './wait.js';
-import { pullOptions } from './pull-options.js';
+import { PULL_RETRY_BACKOFF, pullOptions } from './pull-options.js';
 import { chunkResults, type PulledResults } from './result-chunks.js';
 
 export type ResultBatchHandler = (results: CheckResult[]) => Promise<void>;
@@ -118,7 +117,7 @@ export class PullResultConsumer implements ResultConsumer {
         failures += 1;
         this.#logger.warn({ err: errorField(error), failures }, 'pulling results failed; retrying');
         // Messages already received in this pull are still handled below.
-        if (pulled.length === 0) await sleep(backoffMs(failures), stop);
+        if (pulled.length === 0) await sleep(backoffMs(failures, PULL_RETRY_BACKOFF), stop);
       } finally {
         this.#current = null;
       }

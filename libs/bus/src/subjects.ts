@@ -6,6 +6,9 @@
  */
 import type { Mode } from '@tdm/core';
 
+/** The modes, one job subject and consumer each (re-exported from @tdm/core for the bus's users). */
+export { MODES } from '@tdm/core';
+
 /** The stream of check jobs (work queue: a job is removed once a crawler acks it). */
 export const CHECKS_STREAM = 'TDM_CHECKS';
 /** Every job subject; one per mode below. */
@@ -15,8 +18,6 @@ export const RESULTS_STREAM = 'TDM_RESULTS';
 export const RESULTS_SUBJECT = 'tdm.results';
 /** The one durable consumer of the results service. */
 export const RESULTS_CONSUMER = 'tdm-results';
-
-export const MODES: readonly Mode[] = ['http', 'browser'];
 
 /** `tdm.checks.http`, `tdm.checks.browser`. */
 export function jobSubject(mode: Mode): string {

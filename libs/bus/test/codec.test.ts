@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BusDecodeError, decodeResult, decodeResultBatch, encodeResult, encodeResultBatch } from '@tdm/bus';
-import { makeResult } from './fixtures.js';
+import {
+  BusDecodeError,
+  decodeJob,
+  decodeResult,
+  decodeResultBatch,
+  encodeJob,
+  encodeResult,
+  encodeResultBatch,
+} from '@tdm/bus';
+import { makeJob, makeResult } from './fixtures.js';
 
 const enc = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
@@ -60,5 +68,33 @@ describe('result batch codec', () => {
       new Uint8Array(300 * 1024).fill(32),
     ];
     for (const data of bad) expect(() => decodeResultBatch(data)).toThrow(BusDecodeError);
+  });
+});
+
+describe('timestamps in messages', () => {
+  const bad = [
+    '2026-02-30T00:00:00Z',
+    'May 1 2026',
+    '2026-05-01T12:00:00',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59-23:59',
+  ];
+
+  it.each(bad)('a job or a result with the time %s is refused', (text) => {
+    for (const key of ['scheduledAt', 'publishedAt', 'notBefore'] as const) {
+      expect(() => decodeJob(enc({ ...makeJob(1), [key]: text })), key).toThrow(BusDecodeError);
+    }
+    for (const key of ['scheduledAt', 'startedAt'] as const) {
+      expect(() => decodeResult(enc({ ...makeResult(1), [key]: text })), key).toThrow(BusDecodeError);
+    }
+  });
+
+  it('accepts its own output: Date#toISOString at both ends of the year range', () => {
+    for (const at of ['0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      const job = { ...makeJob(1), scheduledAt: at, publishedAt: at, notBefore: at };
+      expect(decodeJob(encodeJob(job))).toEqual(job);
+      const result = { ...makeResult(1), scheduledAt: at, startedAt: at };
+      expect(decodeResult(encodeResult(result))).toEqual(result);
+    }
   });
 });

@@ -10,7 +10,25 @@ import { ConfigError } from './errors.js';
 import { parseBytes, parseDuration } from './duration.js';
 import { parseSchedulePolicy, type SchedulePolicy } from './schedule.js';
 
-type Kind = 'string' | 'duration' | 'bytes' | 'int' | 'number' | 'bool' | 'list' | 'map' | 'policy';
+/**
+ * What each kind of setting compiles to. `Config` is derived from this and SETTINGS, and
+ * each kind's compiler (COMPILERS below) must return this type, so a field's type and the
+ * way its value is made cannot drift apart.
+ */
+export interface SettingKindValues {
+  string: string;
+  duration: number;
+  bytes: number;
+  int: number;
+  number: number;
+  bool: boolean;
+  list: string[];
+  map: Record<string, string>;
+  policy: SchedulePolicy | null;
+}
+
+export type SettingKind = keyof SettingKindValues;
+type Kind = SettingKind;
 
 interface SettingSpec {
   env: string;
@@ -442,64 +460,23 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 
-/** The compiled configuration: every field present, durations in ms, sizes in bytes. */
-export interface Config {
-  natsUrl: string[];
-  natsUser: string;
-  natsPassword: string;
-  natsToken: string;
-  natsNkey: string;
-  natsCreds: string;
-  natsCa: string;
-  natsCert: string;
-  natsKey: string;
-  databaseUrl: string;
-  dataDir: string;
-  databaseSslMode: string;
-  databaseSslRootCert: string;
-  listen: string;
-  tlsCert: string;
-  tlsKey: string;
-  metricsListen: string;
-  checkIntervalMs: number;
-  schedulePolicy: SchedulePolicy | null;
-  offlineRecheckIntervalMs: number;
-  confirmRecheckDelayMs: number;
-  confirmDefinitive: number;
-  confirmTransient: number;
-  confirmTransientMinSpanMs: number;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  checkTimeoutMs: number;
-  maxBodyBytes: number;
-  maxRedirects: number;
-  maxHeaderBytes: number;
-  keepAlive: boolean;
-  globalConcurrency: number;
-  domainRate: number;
-  domainConcurrency: number;
-  dnsServers: string[];
-  dnsCacheMaxMs: number;
-  hostMap: Record<string, string>;
-  allowRanges: string[];
-  userAgent: string;
-  placeholderSha256: string[];
-  placeholderUrlPatterns: string[];
-  hosterFile: string;
-  checkLog: boolean;
-  checkLogRetentionMs: number;
-  schedulerBatch: number;
-  schedulerTickMs: number;
-  maxPendingJobs: number;
-  jobAckWaitMs: number;
-  resultAckWaitMs: number;
-  jobMaxDeliver: number;
-  crawlers: number;
-  workerId: string;
-  browserPages: number;
-  chromiumPath: string;
-  logLevel: string;
-}
+type Settings = typeof SETTINGS;
+
+/** The field name in `Config` of setting `N`: durations get the `Ms` suffix (`checkInterval` → `checkIntervalMs`). */
+export type ConfigField<N extends SettingName> = N extends SettingName
+  ? Settings[N]['kind'] extends 'duration'
+    ? `${N}Ms`
+    : N
+  : never;
+
+/**
+ * The compiled configuration: one field per setting (named by ConfigField), typed by its
+ * kind (SettingKindValues): durations in ms, sizes in bytes, lists as arrays. Derived from
+ * SETTINGS, so adding a setting is one entry there.
+ */
+export type Config = {
+  -readonly [N in SettingName as ConfigField<N>]: SettingKindValues[Settings[N]['kind']];
+};
 
 function parseList(text: string): string[] {
   return text
@@ -528,34 +505,32 @@ function checkBounds(name: string, spec: SettingSpec, value: number): number {
   return value;
 }
 
-function compileValue(name: string, spec: SettingSpec, raw: string): unknown {
+type Compiler<K extends Kind> = (raw: string, name: string, spec: SettingSpec) => SettingKindValues[K];
+
+/** One compiler per kind; the mapped type makes each return its kind's value type. */
+const COMPILERS: { [K in Kind]: Compiler<K> } = {
+  string: (raw) => raw,
+  duration: (raw, name, spec) => checkBounds(name, spec, parseDuration(raw)),
+  bytes: (raw, name, spec) => checkBounds(name, spec, parseBytes(raw)),
+  int: (raw, name, spec) => {
+    if (!/^\s*-?\d+\s*$/.test(raw)) throw new ConfigError(`not an integer: "${raw}"`);
+    return checkBounds(name, spec, Number(raw));
+  },
+  number: (raw, name, spec) => checkBounds(name, spec, Number(raw)),
+  bool: (raw) => {
+    const lower = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+    throw new ConfigError(`not a boolean: "${raw}"`);
+  },
+  list: (raw) => parseList(raw),
+  map: (raw, _name, spec) => parseMap(raw, spec.env),
+  policy: (raw) => (raw.trim() === '' ? null : parseSchedulePolicy(raw)),
+};
+
+function compileValue(name: string, spec: SettingSpec, raw: string): SettingKindValues[Kind] {
   try {
-    switch (spec.kind) {
-      case 'string':
-        return raw;
-      case 'duration':
-        return checkBounds(name, spec, parseDuration(raw));
-      case 'bytes':
-        return checkBounds(name, spec, parseBytes(raw));
-      case 'int': {
-        if (!/^\s*-?\d+\s*$/.test(raw)) throw new ConfigError(`not an integer: "${raw}"`);
-        return checkBounds(name, spec, Number(raw));
-      }
-      case 'number':
-        return checkBounds(name, spec, Number(raw));
-      case 'bool': {
-        const lower = raw.trim().toLowerCase();
-        if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
-        if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-        throw new ConfigError(`not a boolean: "${raw}"`);
-      }
-      case 'list':
-        return parseList(raw);
-      case 'map':
-        return parseMap(raw, spec.env);
-      case 'policy':
-        return raw.trim() === '' ? null : parseSchedulePolicy(raw);
-    }
+    return COMPILERS[spec.kind](raw, name, spec);
   } catch (error) {
     if (error instanceof ConfigError && !error.message.startsWith(spec.env)) {
       throw new ConfigError(`${spec.env} (${name}): ${error.message}`, { cause: error });
@@ -565,8 +540,9 @@ function compileValue(name: string, spec: SettingSpec, raw: string): unknown {
 }
 
 /** Field name in `Config` for a setting: durations get the `Ms` suffix. */
-function fieldName(name: SettingName): string {
-  return SETTINGS[name].kind === 'duration' ? `${name}Ms` : name;
+export function configField<N extends SettingName>(name: N): ConfigField<N> {
+  const spec: SettingSpec = SETTINGS[name];
+  return (spec.kind === 'duration' ? `${name}Ms` : name) as ConfigField<N>;
 }
 
 export interface LoadConfigOptions {
@@ -599,7 +575,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       if (!known) throw new ConfigError(`config file ${filePath}: unknown setting "${key}"`);
     }
   }
-  const config: Record<string, unknown> = {};
+  const config: Record<string, SettingKindValues[Kind]> = {};
   for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const spec: SettingSpec = SETTINGS[name];
     const override = options.overrides?.[name];
@@ -618,9 +594,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
                     .join(',')
                 : String(fromFile)
             : spec.default;
-    config[fieldName(name)] = compileValue(name, spec, raw);
+    config[configField(name)] = compileValue(name, spec, raw);
   }
-  const compiled = config as unknown as Config;
+  // Each field is COMPILERS[kind] of its setting, so of SettingKindValues[kind]: the type
+  // Config derives for it. (A loop over the table cannot show that to the compiler.)
+  const compiled = config as Config;
   if (compiled.confirmTransient < compiled.confirmDefinitive) {
     throw new ConfigError(
       `TDM_CONFIRM_TRANSIENT (${compiled.confirmTransient}) must be at least TDM_CONFIRM_DEFINITIVE (${compiled.confirmDefinitive})`,

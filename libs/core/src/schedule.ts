@@ -62,6 +62,9 @@ export function nextGridSlot(policy: SchedulePolicy, anchor: Date, after: Date):
     }
     phaseStart = phaseEnd;
   }
-  // Unreachable: the last phase is open-ended.
-  throw new Error('schedule policy has no open-ended phase');
+  // Unreachable for a parsed policy (its last phase is open-ended); a hand-built one that
+  // ends leaves an item with no next check, which is a configuration fault.
+  throw new ConfigError(
+    `schedule policy "${policy.text}" has no open-ended phase: no slot after ${after.toISOString()}`,
+  );
 }

@@ -19,8 +19,9 @@
  *   neither starts nor extends a run (so `lastOnlineAt < offlineAt` always holds); an
  *   online check that started before the confirmed `offlineAt` is no reappearance.
  */
-import type { ItemStatus, OfflineReason, Outcome, Reason, Transition } from './types.js';
-import { isOfflineReason, reasonClass } from './types.js';
+import type { ItemStatus, Transition } from './types.js';
+import type { OfflineReason, Outcome, Reason } from './vocabulary.js';
+import { isOfflineReason, reasonClass } from './vocabulary.js';
 
 export interface ConfirmationPolicy {
   confirmDefinitive: number;

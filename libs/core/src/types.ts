@@ -4,74 +4,7 @@
  * so timestamps that travel are ISO-8601 strings in UTC and ids are plain numbers.
  */
 
-/** How an item is fetched: a plain HTTP GET, or a page load in Chromium. */
-export type Mode = 'http' | 'browser';
-
-/** An item's state: `pending` until its first conclusive check. */
-export type ItemState = 'pending' | 'online' | 'offline';
-
-/**
- * What one check saw. `error` means the check failed for a reason on our side (worker
- * shutdown, resolver unreachable, network-policy refusal, a bug, being rate limited); it
- * says nothing about the target and never counts towards a removal.
- */
-export type Outcome = 'online' | 'offline' | 'error';
-
-/**
- * Why a check saw the item offline. Definitive reasons confirm a removal after
- * `confirmDefinitive` consecutive checks; transient ones need `confirmTransient` checks
- * spread over `confirmTransientMinSpanMs` (see reasonClass()).
- */
-export const OFFLINE_REASONS = [
-  'http_404',
-  'http_410',
-  'http_451',
-  'http_4xx',
-  'http_5xx',
-  'dns_nxdomain',
-  'dns_temporary',
-  'connection_refused',
-  'connection_reset',
-  'tls_error',
-  'timeout',
-  'too_many_redirects',
-  'content_changed',
-  'placeholder',
-] as const;
-export type OfflineReason = (typeof OFFLINE_REASONS)[number];
-
-/** Why a check ended as `error`: our side's fault, never the target's removal. */
-export const ERROR_REASONS = [
-  'blocked', // the network policy refused the address (before any packet was sent)
-  'rate_limited', // the target answered 429: we were too fast, its state is unknown
-  'resolver_unavailable', // our DNS servers did not answer at all
-  'worker_shutdown', // the worker stopped while the check ran
-  'internal', // a bug or an unexpected local failure
-] as const;
-export type ErrorReason = (typeof ERROR_REASONS)[number];
-
-export type Reason = OfflineReason | ErrorReason;
-
-export type ReasonClass = 'definitive' | 'transient';
-
-const DEFINITIVE: ReadonlySet<OfflineReason> = new Set<OfflineReason>([
-  'http_404',
-  'http_410',
-  'http_451',
-  'http_4xx',
-  'dns_nxdomain',
-  'content_changed',
-  'placeholder',
-]);
-
-/** Definitive reasons say the content is gone; transient ones may be noise (5xx, timeouts, resets). */
-export function reasonClass(reason: OfflineReason): ReasonClass {
-  return DEFINITIVE.has(reason) ? 'definitive' : 'transient';
-}
-
-export function isOfflineReason(value: string): value is OfflineReason {
-  return (OFFLINE_REASONS as readonly string[]).includes(value);
-}
+import type { ItemState, Mode, OfflineReason, Outcome, Reason } from './vocabulary.js';
 
 /** Expected content hashes from a report, lower-case hex. */
 export interface ExpectedHashes {

@@ -113,6 +113,15 @@ describe('nextGridSlot with a policy', () => {
   });
 });
 
+describe('nextGridSlot on a policy that ends', () => {
+  it('throws ConfigError naming the policy once its last phase is over', () => {
+    const ends = { phases: [{ intervalMs: MIN, durationMs: HOUR }], text: '1m for 1h' };
+    expect(nextGridSlot(ends, anchor, at(HOUR - MIN - 1))).toEqual(at(HOUR - MIN));
+    expect(() => nextGridSlot(ends, anchor, at(HOUR))).toThrow(ConfigError);
+    expect(() => nextGridSlot(ends, anchor, at(HOUR))).toThrow('schedule policy "1m for 1h"');
+  });
+});
+
 describe('parseSchedulePolicy errors', () => {
   it.each([
     ['', /empty schedule policy/],

@@ -202,6 +202,15 @@ describe('validateReport: bad reports', () => {
       'reportedAt',
       /calendar/,
     ],
+    ['free text', { url, reportedAt: 'May 1 2026' }, 'TDM_ERR_TIMESTAMP', 'reportedAt', /ISO-8601/],
+    ['year 0', { url, reportedAt: '0000-01-01T00:00:00Z' }, 'TDM_ERR_TIMESTAMP', 'reportedAt', /1 to 9999/],
+    [
+      'year 10000 in UTC',
+      { url, noticeSentAt: '9999-12-31T23:59:59-23:59' },
+      'TDM_ERR_TIMESTAMP',
+      'noticeSentAt',
+      /1 to 9999/,
+    ],
     [
       'RFC 2822 date',
       { url, reportedAt: 'Wed, 01 May 2024 12:00:00 GMT' },

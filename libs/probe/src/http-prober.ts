@@ -5,7 +5,7 @@
  * checkTimeoutMs. `probe()` never throws for anything the target or the network does.
  */
 import { Agent } from 'undici';
-import type { ExpectedHashes, ProbeResult, RedirectHop } from '@tdm/core';
+import { mediaTypeEssence, type ExpectedHashes, type ProbeResult, type RedirectHop } from '@tdm/core';
 import {
   classifyBody,
   classifyError,
@@ -17,7 +17,7 @@ import {
 import { createPolicyConnector } from './connector.js';
 import { CheckAbortedError, CheckTimeoutError } from './errors.js';
 import { fetchHop, type HopObservation } from './hop.js';
-import { isSoftRemoval, mediaTypeEssence } from './media-type.js';
+import { isSoftRemoval } from './media-type.js';
 import { createNetworkPolicy } from './network-policy.js';
 import { checkProberOptions, DEFAULT_MAX_HEADER_BYTES, type HttpProberOptions } from './options.js';
 import { createPlaceholderRules, type PlaceholderRules } from './placeholder.js';

@@ -4,7 +4,9 @@
  */
 export { createHttpProber, type HttpProber, type ProbeCallOptions } from './http-prober.js';
 export { DEFAULT_MAX_HEADER_BYTES, type HttpProberOptions } from './options.js';
-export { isDocumentType, isMediaType, isSoftRemoval, mediaTypeEssence } from './media-type.js';
+export { isDocumentType, isMediaType, isSoftRemoval } from './media-type.js';
+/** Re-exported from @tdm/core (its one definition), where probe users have always found it. */
+export { mediaTypeEssence } from '@tdm/core';
 export {
   classifyBody,
   classifyError,

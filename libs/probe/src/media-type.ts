@@ -9,6 +9,7 @@
  * as "now a page". A missing, unparsable or ambiguous type (application/octet-stream,
  * binary/octet-stream, application/x-whatever) decides nothing: the hashes still do.
  */
+import { mediaTypeEssence } from '@tdm/core';
 
 /** Families whose change to a page is a soft removal. */
 const MEDIA_FAMILIES: ReadonlySet<string> = new Set(['image', 'video', 'audio']);
@@ -22,25 +23,6 @@ const DOCUMENT_TYPES: ReadonlySet<string> = new Set([
   'application/ecmascript',
   'application/x-javascript',
 ]);
-
-/** RFC 9110 token characters, for type and subtype. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-
-/**
- * The essence of a Content-Type header value: `type/subtype`, lower-case, parameters
- * dropped. Null when absent or not of that shape.
- */
-export function mediaTypeEssence(value: string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  const semicolon = value.indexOf(';');
-  const essence = (semicolon >= 0 ? value.slice(0, semicolon) : value).trim().toLowerCase();
-  if (essence.length === 0 || essence.length > 127) return null;
-  const slash = essence.indexOf('/');
-  if (slash <= 0 || slash !== essence.lastIndexOf('/')) return null;
-  const type = essence.slice(0, slash);
-  const subtype = essence.slice(slash + 1);
-  return TOKEN.test(type) && TOKEN.test(subtype) ? essence : null;
-}
 
 /** True for image/*, video/*, audio/*. */
 export function isMediaType(essence: string | null): boolean {

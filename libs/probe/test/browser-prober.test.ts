@@ -408,6 +408,10 @@ describe('browser prober: pages and lifecycle', () => {
       const result = await check(site('/page'), {}, broken);
       expect(result.outcome).toBe('error');
       expect(result.reason).toBe('internal');
+      // The note tells the operator which setting to fix.
+      expect(result.error).toBe(
+        'browser: ConfigError: TDM_ERR_CONFIG: Chromium not found at /nonexistent/chromium (set TDM_CHROMIUM_PATH)',
+      );
     } finally {
       await broken.close();
     }

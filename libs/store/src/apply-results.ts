@@ -10,7 +10,7 @@
  * inserted ON CONFLICT DO NOTHING, a second guard against recording anything twice.
  */
 import type { CheckResult, ItemState, ItemStatus } from '@tdm/core';
-import { applyCheck } from '@tdm/core';
+import { applyCheck, mediaTypeEssence } from '@tdm/core';
 import type { Executor } from './executor.js';
 import { iso, STATUS_COLUMNS, statusFromRow, type StatusRow } from './rows.js';
 import type { AppliedResult, ApplyOptions } from './store.js';
@@ -41,17 +41,6 @@ interface TransitionInsert {
   /** For a removal: the episode's bracket, kept with it so that a later reappearance leaves it readable. */
   lastOnlineAt: Date | null;
   confirmedAt: Date | null;
-}
-
-/**
- * `type/subtype` of a Content-Type value, lower-case, without parameters; null when it is
- * not of that shape. Stored as items.first_content_type for the soft-removal rule.
- */
-function mediaTypeEssence(value: string | null): string | null {
-  const essence = (value ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(essence) && essence.length <= 127
-    ? essence
-    : null;
 }
 
 /** A result the store can place: a real item id and parseable times (anything else is skipped, applied=false). */

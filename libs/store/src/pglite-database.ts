@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { ConfigError, SETTINGS } from '@tdm/core';
 import type { Database, Executor } from './executor.js';
 import { lockFolder } from './folder-lock.js';
 
@@ -26,7 +27,19 @@ function executorFor(db: PGlite | Transaction): Executor {
  * StoreLockedError naming the owner.
  */
 export async function openPgliteDatabase(directory: string | undefined): Promise<Database> {
-  if (directory !== undefined) await mkdir(directory, { recursive: true });
+  if (directory !== undefined) {
+    try {
+      await mkdir(directory, { recursive: true });
+    } catch (error) {
+      // The folder is under the data directory (openStore's dataDir): a setting to fix.
+      throw new ConfigError(
+        `${SETTINGS.dataDir.env}: cannot create ${directory}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
   const lock = directory === undefined ? null : lockFolder(directory);
   let db: PGlite;
   try {

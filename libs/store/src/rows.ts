@@ -8,6 +8,7 @@ import type {
   ItemState,
   ItemStatus,
   ItemView,
+  Mode,
   OfflineReason,
   Outcome,
   Reason,
@@ -67,7 +68,7 @@ export interface ItemRow extends StatusRow {
   original_url: string;
   host: string;
   registrable_domain: string;
-  mode: 'http' | 'browser';
+  mode: Mode;
   reported_at: Date;
   notice_sent_at: Date | null;
   next_check_at: Date | null;

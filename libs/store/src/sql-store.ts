@@ -1,12 +1,13 @@
 /** The Store on a Database: wires the statements of each concern to one backend. */
-import type {
-  CheckJob,
-  CheckLogEntry,
-  CheckResult,
-  ItemState,
-  ItemView,
-  NormalizedReport,
-  RemovalRow,
+import {
+  TdmError,
+  type CheckJob,
+  type CheckLogEntry,
+  type CheckResult,
+  type ItemState,
+  type ItemView,
+  type NormalizedReport,
+  type RemovalRow,
 } from '@tdm/core';
 import { randomBytes } from 'node:crypto';
 import { applyResults } from './apply-results.js';
@@ -152,7 +153,8 @@ export class SqlStore implements Store {
       [name],
     );
     const hex = rows[0]?.secret_hex;
-    if (hex === undefined) throw new Error(`service key ${name} missing after insert`);
+    if (hex === undefined)
+      throw new TdmError('TDM_ERR_STORE_INTERNAL', `service key ${name} missing after insert`);
     return Uint8Array.from(Buffer.from(hex, 'hex'));
   }
 

@@ -67,6 +67,43 @@ describe('tdm command line', () => {
     expect(badConfig.stderr).toContain('TDM_CHECK_INTERVAL');
   });
 
+  it('names the setting to fix, without a stack trace, when a service cannot start', async () => {
+    const noNats = await tdm(['results'], { NATS_URL: '', DATABASE_URL: db.url });
+    expect(noNats.code).toBe(1);
+    expect(noNats.stderr).toContain('tdm results: NATS_URL is not set');
+    expect(noNats.stderr).not.toMatch(/^\s+at /m);
+
+    const noChromium = await tdm(['crawler', '--mode', 'browser'], {
+      TDM_CHROMIUM_PATH: path.join(dir, 'no-chromium'),
+    });
+    expect(noChromium.code).toBe(1);
+    expect(noChromium.stderr).toContain(
+      `tdm crawler: Chromium not found at ${path.join(dir, 'no-chromium')}`,
+    );
+    expect(noChromium.stderr).toContain('TDM_CHROMIUM_PATH');
+    expect(noChromium.stderr).not.toContain('Usage:');
+    expect(noChromium.stderr).not.toMatch(/^\s+at /m);
+
+    // A data directory that cannot be made (here: under a regular file).
+    const notADir = path.join(dir, 'plain-file');
+    writeFileSync(notADir, '');
+    const badDataDir = await tdm(['migrate'], { DATABASE_URL: '', TDM_DATA_DIR: notADir });
+    expect(badDataDir.code).toBe(1);
+    expect(badDataDir.stderr).toContain(
+      `tdm migrate: TDM_DATA_DIR: cannot create ${path.join(notADir, 'pglite')}`,
+    );
+    expect(badDataDir.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('fails with exit code 1 and the file name on a CSV without a url column', async () => {
+    const file = path.join(dir, 'no-url.csv');
+    writeFileSync(file, 'link,reportId\nhttp://img.example.com/1.jpg,r1\n');
+    const out = await tdm(['import', file], { DATABASE_URL: db.url });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`tdm import: ${file}: the CSV header has no "url" column`);
+    expect(out.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('imports a CSV, rejecting bad rows with line and reason while keeping the rest (idempotent)', async () => {
     const file = path.join(dir, 'reports.csv');
     writeFileSync(

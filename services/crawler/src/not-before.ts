@@ -3,14 +3,14 @@
  * domain's cluster-wide pacing. The wait happens before the job asks the politeness
  * limiter for anything, so a waiting job holds neither a domain nor a global slot.
  */
-import type { CheckJob } from '@tdm/core';
+import { MAX_NOT_BEFORE_WAIT_MS, sleep, type CheckJob } from '@tdm/core';
 
 /**
- * The longest wait for a notBefore: the scheduler books at most 10 s ahead
- * (MAX_PACING_HORIZON_MS in @tdm/scheduler), plus slack for clock skew between machines.
- * A notBefore further ahead (a skewed clock, a bug) is waited for this long only.
+ * The longest wait for a notBefore: the scheduler's pacing horizon plus clock slack
+ * (MAX_NOT_BEFORE_WAIT_MS in @tdm/core, derived from MAX_PACING_HORIZON_MS). A notBefore
+ * further ahead (a skewed clock, a bug) is waited for this long only.
  */
-export const DEFAULT_MAX_NOT_BEFORE_WAIT_MS = 15_000;
+export const DEFAULT_MAX_NOT_BEFORE_WAIT_MS = MAX_NOT_BEFORE_WAIT_MS;
 
 /** How long to wait before starting `job` at `nowMs`: 0 without or past its notBefore, never more than `maxWaitMs`. */
 export function notBeforeDelayMs(job: Pick<CheckJob, 'notBefore'>, nowMs: number, maxWaitMs: number): number {
@@ -29,14 +29,5 @@ export async function waitForNotBefore(
   if (signal.aborted) return false;
   const delay = notBeforeDelayMs(job, Date.now(), maxWaitMs);
   if (delay === 0) return true;
-  return await new Promise<boolean>((resolve) => {
-    const done = (completed: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(completed);
-    };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), delay);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return await sleep(delay, signal);
 }

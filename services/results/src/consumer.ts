@@ -4,8 +4,7 @@
  * batch only after the handler resolves; a crash before the commit redelivers it, and the
  * store's idempotence (unique job id, ordering by scheduled time) makes the re-apply a no-op.
  */
-import type { JobTickets } from '@tdm/bus';
-import type { CheckResult, Config } from '@tdm/core';
+import { backoffMs, sleep, type CheckResult, type Config } from '@tdm/core';
 import type { AppliedResult, Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 
@@ -15,6 +14,14 @@ export interface ResultsBus {
     options: { batchSize: number; maxMessages?: number; maxWaitMs: number },
     handler: (results: CheckResult[]) => Promise<void>,
   ): { stop(graceMs?: number): Promise<void> };
+}
+
+/**
+ * The check of job tickets the consumer needs (typed structurally; `createJobTickets` of
+ * @tdm/bus implements it, so the results service need not depend on the bus).
+ */
+export interface ResultTickets {
+  verify(result: Pick<CheckResult, 'jobId' | 'itemId' | 'scheduledAt' | 'ticket'>): boolean;
 }
 
 export interface ResultsConsumerOptions {
@@ -44,7 +51,7 @@ export interface ResultsConsumerOptions {
    * same items, and then the state machine ignores it as older. @default 3
    */
   applyAttempts?: number;
-  /** Pause before the n-th retry: n × this. @default 250 */
+  /** Pause before the first retry (at most; it doubles per retry, with jitter). @default 250 */
   retryDelayMs?: number;
   /** Names the hoster of a check's address (the operator's table); items keep the last one found. */
   hosterOf?: (ip: string) => string | null;
@@ -52,7 +59,7 @@ export interface ResultsConsumerOptions {
    * Verifies the job ticket of each result: a result whose ticket does not prove that the
    * scheduler issued its job (item and scheduled time) is dropped and counted, never applied.
    */
-  tickets: Pick<JobTickets, 'verify'>;
+  tickets: ResultTickets;
 }
 
 export interface ResultsConsumer {
@@ -114,7 +121,7 @@ export function createResultsHandler(
           throw error;
         }
         logger.warn({ err: error, results: results.length, attempt }, 'applying results failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, attempt * retryDelayMs));
+        await sleep(backoffMs(attempt, { firstMs: retryDelayMs, capMs: 16 * retryDelayMs }));
       }
     }
     let fresh = 0;

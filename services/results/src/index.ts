@@ -14,6 +14,7 @@ export {
   type ResultsConsumer,
   type ResultsConsumerOptions,
   type ResultsHandlerOptions,
+  type ResultTickets,
 } from './consumer.js';
 export { sampleItemGauges } from './item-gauges.js';
 export {
@@ -24,7 +25,14 @@ export {
   type ReportErrorCode,
   type ErrorBody,
 } from './errors.js';
-export { csvField, csvHeader, csvRow, encodeRemovals, type RemovalFormat } from './removal-format.js';
+export {
+  csvField,
+  csvHeader,
+  csvRow,
+  encodeRemovals,
+  REMOVAL_FORMATS,
+  type RemovalFormat,
+} from './removal-format.js';
 export { REMOVAL_COLUMNS } from './schemas.js';
 export { startCheckLogMaintenance, type CheckLogMaintenance } from './check-log-maintenance.js';
 export {

@@ -1,9 +1,7 @@
 /** The `tdm_items{state}` gauge, refreshed from the store. */
-import type { ItemState } from '@tdm/core';
+import { ITEM_STATES, type ItemState } from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Metrics } from '@tdm/telemetry';
-
-const STATES: ItemState[] = ['pending', 'online', 'offline'];
 
 /**
  * Sets `metrics.itemsByState` from `store.countItemsByState()`. Every state is set, to 0
@@ -11,6 +9,6 @@ const STATES: ItemState[] = ['pending', 'online', 'offline'];
  */
 export async function sampleItemGauges(store: Store, metrics: Metrics): Promise<Record<ItemState, number>> {
   const counts = await store.countItemsByState();
-  for (const state of STATES) metrics.itemsByState.set({ state }, counts[state] ?? 0);
+  for (const state of ITEM_STATES) metrics.itemsByState.set({ state }, counts[state] ?? 0);
   return counts;
 }

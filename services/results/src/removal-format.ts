@@ -6,7 +6,9 @@
 import type { RemovalRow } from '@tdm/core';
 import { REMOVAL_COLUMNS } from './schemas.js';
 
-export type RemovalFormat = 'csv' | 'ndjson' | 'json';
+/** The encodings of the removals export (GET /v1/removals `format`, `tdm export --format`); json is the API's default. */
+export const REMOVAL_FORMATS = ['csv', 'ndjson', 'json'] as const;
+export type RemovalFormat = (typeof REMOVAL_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<RemovalFormat, string> = {
   csv: 'text/csv; charset=utf-8',

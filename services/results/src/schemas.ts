@@ -5,17 +5,20 @@
  * `components.schemas` entries. Nullable fields use type arrays (`['string', 'null']`),
  * which the swagger plugin turns into `nullable: true` for OpenAPI 3.0.
  */
-import { ERROR_REASONS, OFFLINE_REASONS } from '@tdm/core';
+import { HASH_LENGTHS, ITEM_STATES, MODES, OFFLINE_REASONS, OUTCOMES, REASONS } from '@tdm/core';
 import { API_ERRORS, REPORT_ERRORS } from './errors.js';
 
 const isoTime = { type: 'string', format: 'date-time' } as const;
 const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
-const itemState = { type: 'string', enum: ['pending', 'online', 'offline'] } as const;
+const itemState = { type: 'string', enum: ITEM_STATES } as const;
+const mode = { type: 'string', enum: MODES } as const;
 const offlineReasonOrNull = { type: ['string', 'null'], enum: [...OFFLINE_REASONS, null] } as const;
-const reasonOrNull = {
-  type: ['string', 'null'],
-  enum: [...OFFLINE_REASONS, ...ERROR_REASONS, null],
-} as const;
+const reasonOrNull = { type: ['string', 'null'], enum: [...REASONS, null] } as const;
+/** A report's hash field: hex of the hash's length, either case (stored lower-case). */
+const hexOfLength = (length: number): { type: 'string'; pattern: string } => ({
+  type: 'string',
+  pattern: `^[0-9a-fA-F]{${length}}$`,
+});
 
 export const errorSchema = {
   $id: 'Error',
@@ -52,10 +55,10 @@ export const reportSchema = {
     },
     reportedAt: { ...isoTime, description: 'When the report was received (default: now).' },
     noticeSentAt: { ...isoTime, description: 'When the notice was sent to the hoster.' },
-    sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-    sha1: { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
-    md5: { type: 'string', pattern: '^[0-9a-fA-F]{32}$' },
-    mode: { type: 'string', enum: ['http', 'browser'], default: 'http' },
+    sha256: hexOfLength(HASH_LENGTHS.sha256),
+    sha1: hexOfLength(HASH_LENGTHS.sha1),
+    md5: hexOfLength(HASH_LENGTHS.md5),
+    mode: { ...mode, default: 'http' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const;
@@ -142,7 +145,7 @@ export const itemViewSchema = {
     registrableDomain: { type: 'string' },
     ip: { type: ['string', 'null'] },
     hoster: { type: ['string', 'null'] },
-    mode: { type: 'string', enum: ['http', 'browser'] },
+    mode,
     reportedAt: isoTime,
     noticeSentAt: isoTimeOrNull,
     state: itemState,
@@ -197,7 +200,7 @@ export const checkLogEntrySchema = {
     scheduledAt: isoTime,
     startedAt: isoTime,
     durationMs: { type: 'number' },
-    outcome: { type: 'string', enum: ['online', 'offline', 'error'] },
+    outcome: { type: 'string', enum: OUTCOMES },
     reason: reasonOrNull,
     httpStatus: { type: ['integer', 'null'] },
     ip: { type: ['string', 'null'] },

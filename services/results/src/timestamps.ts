@@ -1,19 +1,18 @@
-/** Query-string timestamps (since/until): strict ISO-8601, so that a typo is an error, not a guess. */
+/**
+ * Query-string timestamps (since/until): the core rule (parseTimestamp), with a bare date
+ * allowed as midnight UTC, and the failure as the API's TDM_ERR_TIMESTAMP.
+ */
+import { parseTimestamp, ValidationError } from '@tdm/core';
 import { ApiError } from './errors.js';
-
-// A date, or a date-time with seconds optional and an explicit zone: a zone-less time would
-// be read in the server's local zone, which an analyst cannot know.
-const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 
 /** Parses an ISO-8601 timestamp from the query, or throws TDM_ERR_TIMESTAMP naming the parameter. */
 export function parseQueryTimestamp(name: string, value: string | undefined): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const ms = ISO.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new ApiError(
-      'TDM_ERR_TIMESTAMP',
-      `${name}: "${value}" is not an ISO-8601 date or date-time with a zone`,
-    );
+  try {
+    return parseTimestamp(name, value, { dateOnly: true });
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new ApiError('TDM_ERR_TIMESTAMP', error.message, { cause: error });
+    throw error;
   }
-  return new Date(ms);
 }

@@ -165,6 +165,13 @@ describe.each(BACKENDS)('items and removals ($name)', (backend) => {
       'until=2024-13-45',
       'since=2024-05-01T10:00:00',
       'since=2024-05-03&until=2024-05-01',
+      'since=2026-02-30',
+      'since=2026-02-30T00:00:00Z',
+      'since=May%201%202026',
+      'until=2026-05-01T12:00:00',
+      // Outside the years 1 to 9999 once the offset is applied: the store cannot hold them.
+      'since=0000-01-01T00:00:00Z',
+      'until=9999-12-31T23:59:59-23:59',
     ]) {
       const response = await h.app.inject({ url: `/v1/removals?${query}` });
       expect(response.statusCode, query).toBe(400);

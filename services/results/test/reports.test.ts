@@ -72,6 +72,17 @@ describe.each(BACKENDS)('POST /v1/reports ($name)', (backend) => {
     expect(metrics).toMatch(/tdm_reports_total\{result="rejected"\} 5/);
   });
 
+  it('rejects per report the timestamps the store cannot hold or that are not real dates', async () => {
+    const times = ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-23:59', '2026-02-30T00:00:00Z', 'May 1 2026'];
+    const batch = times.map((noticeSentAt, i) => ({ url: `https://example.com/t${i}.jpg`, noticeSentAt }));
+    const response = await h.app.inject({ method: 'POST', url: '/v1/reports', payload: batch });
+    expect(response.statusCode).toBe(200);
+    const answer = response.json<ReportAnswer[]>();
+    expect(answer.map((a) => [a.error?.code, a.error?.field])).toEqual(
+      times.map(() => ['TDM_ERR_TIMESTAMP', 'noticeSentAt']),
+    );
+  });
+
   it('is idempotent on (source, reportId): a repeat answers created=false and the same item', async () => {
     const report = { url: 'https://example.net/idem.jpg', reportId: 'idem-1', source: 'hotline' };
     const [first] = await postReports(h.app, [report]);

@@ -15,11 +15,18 @@
  * schedulers and crawlers run.
  */
 import type { Bus, JobTickets } from '@tdm/bus';
-import { fixedInterval, type CheckJob, type Config, type Mode } from '@tdm/core';
+import {
+  backoffMs,
+  fixedInterval,
+  MAX_PACING_HORIZON_MS,
+  sleep,
+  type CheckJob,
+  type Config,
+  type Mode,
+} from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { PendingJobsEstimate } from './pending-jobs-estimate.js';
-import { backoffMs, sleep } from './sleep.js';
 
 export type SchedulerConfig = Pick<
   Config,
@@ -32,8 +39,11 @@ export type SchedulerConfig = Pick<
   | 'domainRate'
 >;
 
-/** The longest pacing horizon: a crawler waits at most this (plus slack) for a job's notBefore. */
-export const MAX_PACING_HORIZON_MS = 10_000;
+/** The longest pacing horizon (defined in @tdm/core, where the crawler's wait bound derives from it). */
+export { MAX_PACING_HORIZON_MS };
+
+/** Backoff after failed rounds (database or bus down): 200 ms doubling up to 10 s. */
+const FAILURE_BACKOFF = { firstMs: 200, capMs: 10_000 } as const;
 
 /**
  * How far ahead a claim books a domain's start times: at least 1 s, and two ticks, so a
@@ -124,7 +134,7 @@ class LoopScheduler implements Scheduler {
         failures += 1;
         // NATS or the database away: keep the loop alive and retry with backoff.
         logger.warn({ err: error, failures }, 'scheduler round failed; retrying');
-        await sleep(backoffMs(failures), signal);
+        await sleep(backoffMs(failures, FAILURE_BACKOFF), signal);
       }
     }
     logger.info('scheduler stopped');

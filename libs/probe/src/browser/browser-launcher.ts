@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { ConfigError, SETTINGS } from '@tdm/core';
 import { chromiumArgs } from './chromium-args.js';
-import { startRefusingProxy, type RefusingProxy } from './egress-proxy.js';
+import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 
 export interface BrowserLauncherOptions {
   executablePath: string;
@@ -69,7 +70,9 @@ export class BrowserLauncher {
   async #launch(): Promise<LaunchedBrowser> {
     // Checked first: Playwright leaves its temporary folders behind when the executable is missing.
     if (!existsSync(this.#options.executablePath))
-      throw new Error(`Chromium not found at ${this.#options.executablePath}`);
+      throw new ConfigError(
+        `Chromium not found at ${this.#options.executablePath} (set ${SETTINGS.chromiumPath.env})`,
+      );
     // Browser-wide proxy: a refusing one. Every context sets its own egress proxy; this
     // only catches traffic that would somehow not use it.
     const guard = await startRefusingProxy();

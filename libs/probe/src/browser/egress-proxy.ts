@@ -11,6 +11,9 @@
  * browser reports ERR_TUNNEL_CONNECTION_FAILED; a plain request gets a 502 carrying a
  * per-proxy secret header) and are recorded with the original error, which the prober
  * classifies with the HTTP prober's classifyError().
+ *
+ * (The browser-wide proxy that refuses everything is refusing-proxy.ts; what both share,
+ * parsing targets and listening on loopback, is proxy-targets.ts.)
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -25,6 +28,7 @@ import type { Duplex } from 'node:stream';
 import { BlockedAddressError } from '../errors.js';
 import type { NetworkPolicy } from '../network-policy.js';
 import type { CheckResolver } from '../resolver.js';
+import { authorityOf, listenOnLoopback, parseConnectTarget } from './proxy-targets.js';
 
 export interface EgressProxyOptions {
   resolver: CheckResolver;
@@ -69,28 +73,6 @@ export interface EgressProxy {
   readonly stats: Readonly<EgressStats>;
   /** Stops listening and destroys every connection, both sides. */
   close(): Promise<void>;
-}
-
-/** The `host:port` key of a URL (lower-case host without brackets, default port filled in). */
-export function authorityOf(url: string | URL): string | null {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url;
-  } catch {
-    return null;
-  }
-  const port = parsed.port || (parsed.protocol === 'https:' || parsed.protocol === 'wss:' ? '443' : '80');
-  return `${parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${port}`;
-}
-
-/** Parses a CONNECT target `host:port` / `[v6]:port`. */
-function parseConnectTarget(target: string | undefined): { host: string; port: number } | null {
-  if (!target) return null;
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target.trim());
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65_535) return null;
-  return { host: host.toLowerCase(), port };
 }
 
 /** Request headers that belong to the hop to the proxy, never forwarded. */
@@ -190,15 +172,7 @@ class PolicyEgressProxy implements EgressProxy {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.#server.address();
-    this.#port = typeof address === 'object' && address ? address.port : 0;
+    this.#port = await listenOnLoopback(this.#server);
   }
 
   isMarked(headers: Record<string, string>): boolean {
@@ -248,6 +222,7 @@ class PolicyEgressProxy implements EgressProxy {
     const ordered = [...addresses].sort((a, b) => a.family - b.family).slice(0, 4);
     let lastError: unknown = new Error(`no address for ${host}`);
     for (const { address } of ordered) {
+      // eslint-disable-next-line no-restricted-syntax -- ends a connection that outlived its check (the proxy closes when the check is disposed); no result or log carries it
       if (this.#closed) throw new Error('egress proxy closed');
       // The resolver already refused blocked answers; checked once more right before connect.
       if (!this.#options.policy.allows(address)) throw new BlockedAddressError(host, address);
@@ -413,67 +388,4 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const proxy = new PolicyEgressProxy(options);
   await proxy.listen();
   return proxy;
-}
-
-/** The refusing proxy's record: how many requests it refused, and to where (the newest 100). */
-export interface RefusingProxy {
-  url: string;
-  readonly hits: number;
-  /** `host:port` of the refused requests, newest last. */
-  readonly targets: readonly string[];
-  close(): Promise<void>;
-}
-
-/**
- * The browser-wide proxy (Chromium's `--proxy-server`): every check's context has its own
- * egress proxy, so no page request should ever arrive here. What does arrive is
- * Chromium's own background traffic (measured with Chromium 156: a component-update
- * check to update.googleapis.com and account look-ups at accounts.google.com, despite the
- * switches against them): refused here, with no connection to any target.
- */
-export async function startRefusingProxy(): Promise<RefusingProxy> {
-  let hits = 0;
-  const targets: string[] = [];
-  const note = (target: string | null): void => {
-    hits++;
-    targets.push(target ?? 'unknown');
-    if (targets.length > 100) targets.shift();
-  };
-  const sockets = new Set<Duplex>();
-  const server = createServer((req, res) => {
-    note(authorityOf(req.url ?? ''));
-    res.writeHead(403, { 'content-length': '0', connection: 'close' }).end();
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    const target = parseConnectTarget(req.url);
-    note(target ? `${target.host}:${target.port}` : null);
-    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-  });
-  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => socket.destroy());
-  server.on('clientError', (_error: Error, socket: Duplex) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get hits() {
-      return hits;
-    },
-    get targets() {
-      return targets;
-    },
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
 }

@@ -5,12 +5,13 @@
  * proxy whatever happened.
  */
 import type { BrowserContext, Page, Request } from 'playwright-core';
-import type { ExpectedHashes, RedirectHop } from '@tdm/core';
+import { sleep, type ExpectedHashes, type RedirectHop } from '@tdm/core';
 import { errorAddress } from '../classify.js';
 import type { NetworkPolicy } from '../network-policy.js';
 import type { CheckResolver } from '../resolver.js';
 import type { BrowserLauncher } from './browser-launcher.js';
-import { authorityOf, startEgressProxy, type EgressProxy } from './egress-proxy.js';
+import { startEgressProxy, type EgressProxy } from './egress-proxy.js';
+import { authorityOf } from './proxy-targets.js';
 import { netErrorName } from './net-errors.js';
 import type { ResolvedBrowserOptions } from './options.js';
 import { PageObserver, type Navigation } from './page-observer.js';
@@ -40,10 +41,6 @@ const PROXY_SIDE_ERRORS = new Set([
 
 const CONTEXT_CLOSE_MS = 5000;
 const POLL_MS = 50;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
 
 export class PageCheck {
   readonly #deps: PageCheckDeps;

@@ -1,11 +1,11 @@
 /** `tdm export`: the removals in a time window, as the API's /v1/removals gives them. */
 import { createWriteStream } from 'node:fs';
-import { TdmError } from '@tdm/core';
 import { once } from 'node:events';
 import { parseTimestampOption } from '../import/timestamps.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { encodeRemovals, type RemovalFormat } from '@tdm/results';
+import { isOneOf, TdmError } from '@tdm/core';
+import { encodeRemovals, REMOVAL_FORMATS, type RemovalFormat } from '@tdm/results';
 import { createRuntime } from '../runtime/runtime.js';
 import { openConfiguredStore } from '../runtime/services.js';
 
@@ -34,9 +34,10 @@ Options:
     api: { type: 'string' },
   },
   async run({ values, stdout }) {
-    const format = (values['format'] as string | undefined) ?? 'csv';
-    if (format !== 'csv' && format !== 'ndjson' && format !== 'json') {
-      throw new UsageError(`--format must be csv, ndjson or json, got "${format}"`);
+    const format = values['format'] ?? 'csv';
+    if (!isOneOf(REMOVAL_FORMATS, format)) {
+      const names = `${REMOVAL_FORMATS.slice(0, -1).join(', ')} or ${REMOVAL_FORMATS.at(-1)}`;
+      throw new UsageError(`--format must be ${names}, got "${String(format)}"`);
     }
     const since = parseTimestampOption('since', values['since']);
     const until = parseTimestampOption('until', values['until']);

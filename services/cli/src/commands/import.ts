@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { TdmError, ValidationError, validateReport, type NormalizedReport } from '@tdm/core';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { ImportError } from '../import/import-error.js';
 import { ProgressBar } from '../import/progress.js';
 import { formatFromPath, readReports, type ReportsFormat } from '../import/read-reports.js';
 import { createRuntime } from '../runtime/runtime.js';
@@ -37,10 +38,7 @@ function apiSink(baseUrl: string): Sink {
       body,
     });
     if (!response.ok)
-      throw new TdmError(
-        'TDM_ERR_IMPORT',
-        `POST /v1/reports answered ${response.status}: ${await response.text()}`,
-      );
+      throw new ImportError(`POST /v1/reports answered ${response.status}: ${await response.text()}`);
     const answers = (await response.json()) as Array<{
       created?: boolean;
       error?: { code: string; message: string };
@@ -125,7 +123,7 @@ Options:
     try {
       size = statSync(file).size;
     } catch (error) {
-      throw new TdmError('TDM_ERR_IMPORT', `cannot read ${file}: ${(error as Error).message}`, {
+      throw new ImportError(`cannot read ${file}: ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -189,8 +187,10 @@ Options:
       await flush();
       progress.finish(`${totals.rows} rows, ${rejected.length} rejected`);
     } catch (error) {
-      if (error instanceof TdmError) throw error;
-      throw new TdmError('TDM_ERR_IMPORT', `${file}: ${(error as Error).message}`, { cause: error });
+      // Other typed errors (the store's, the configuration's) say what they are about;
+      // the file's own errors, and anything untyped, are named with the file.
+      if (error instanceof TdmError && !(error instanceof ImportError)) throw error;
+      throw new ImportError(`${file}: ${(error as Error).message}`, { cause: error });
     } finally {
       await rt.lifecycle.stop();
     }

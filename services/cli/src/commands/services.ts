@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { startHealthServer } from '../runtime/health-server.js';
 import { createRuntime } from '../runtime/runtime.js';
-import type { Mode } from '@tdm/core';
+import { ConfigError, SETTINGS, isMode, MODES, type Mode } from '@tdm/core';
 import {
   chromiumAvailable,
   connectConfiguredBus,
@@ -25,9 +25,9 @@ function crawlerCount(value: string | boolean | undefined, fallback: number): nu
 }
 
 function crawlerMode(value: string | boolean | undefined): Mode {
-  if (value === undefined || value === 'http') return 'http';
-  if (value === 'browser') return 'browser';
-  throw new UsageError(`--mode must be http or browser, got "${String(value)}"`);
+  if (value === undefined) return 'http';
+  if (isMode(value)) return value;
+  throw new UsageError(`--mode must be ${MODES.join(' or ')}, got "${String(value)}"`);
 }
 
 /**
@@ -152,8 +152,9 @@ Options:
     const rt = createRuntime('crawler');
     const crawlers = crawlerCount(values['crawlers'], 1);
     if (mode === 'browser' && !chromiumAvailable(rt.config)) {
-      throw new UsageError(
-        `--mode browser needs Chromium; ${rt.config.chromiumPath} does not exist (set TDM_CHROMIUM_PATH)`,
+      // A setting to fix, not wrong usage: exit 1 without the usage text.
+      throw new ConfigError(
+        `Chromium not found at ${rt.config.chromiumPath}: --mode browser needs it (set ${SETTINGS.chromiumPath.env})`,
       );
     }
     return await serveUntilSignal(rt, async () => {

@@ -3,6 +3,8 @@
  * line breaks. It yields one array of fields per record with the line number the record
  * started on, so a rejected row can be named in the import summary.
  */
+import { ImportError } from './import-error.js';
+
 export interface CsvRecord {
   line: number;
   fields: string[];
@@ -68,7 +70,7 @@ export async function* parseCsv(chunks: AsyncIterable<string | Buffer>): AsyncGe
       }
     }
   }
-  if (inQuotes && !quotePending) throw new Error(`line ${recordLine}: unterminated quoted field`);
+  if (inQuotes && !quotePending) throw new ImportError(`line ${recordLine}: unterminated quoted field`);
   const record = endRecord();
   if (record) yield record;
 }

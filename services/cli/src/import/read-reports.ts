@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseCsv } from './csv.js';
+import { ImportError } from './import-error.js';
 
 export type ReportsFormat = 'csv' | 'ndjson';
 
@@ -64,7 +65,8 @@ export async function* readReports(path: string, format: ReportsFormat): AsyncGe
   for await (const record of parseCsv(stream)) {
     if (header === null) {
       header = record.fields.map((name) => name.trim());
-      if (!header.includes('url')) throw new Error(`${path}: the CSV header has no "url" column`);
+      // The file name is added by the import command, as for every error it reports.
+      if (!header.includes('url')) throw new ImportError('the CSV header has no "url" column');
       continue;
     }
     if (record.fields.length !== header.length) {

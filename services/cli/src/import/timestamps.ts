@@ -1,10 +1,17 @@
+import { parseTimestamp, ValidationError } from '@tdm/core';
 import { UsageError } from '../command.js';
 
-/** An optional ISO-8601 date-time option, e.g. --since 2026-01-01T00:00:00Z. */
+/**
+ * An optional timestamp option, e.g. --since 2026-01-01T00:00:00Z: the core rule
+ * (parseTimestamp), with a bare date allowed as midnight UTC, as GET /v1/removals takes it.
+ */
 export function parseTimestampOption(name: string, value: string | boolean | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(date.getTime()))
-    throw new UsageError(`--${name}: not an ISO-8601 date-time: "${String(value)}"`);
-  return date;
+  if (typeof value !== 'string') throw new UsageError(`--${name}: expects an ISO-8601 date or date-time`);
+  try {
+    return parseTimestamp(`--${name}`, value, { dateOnly: true });
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(error.message);
+    throw error;
+  }
 }

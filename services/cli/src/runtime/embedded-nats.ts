@@ -15,7 +15,7 @@ import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVICE_ROLES, authorizationBlock, type NatsCredentials, type ServiceRole } from '@tdm/bus';
-import { TdmError } from '@tdm/core';
+import { ConfigError, SETTINGS, TdmError } from '@tdm/core';
 import type { Logger } from '@tdm/telemetry';
 
 export interface EmbeddedNats {
@@ -69,7 +69,13 @@ async function accepts(port: number): Promise<boolean> {
 
 export async function startEmbeddedNats(dataDir: string, logger: Logger): Promise<EmbeddedNats> {
   const storeDir = path.resolve(dataDir, 'nats');
-  mkdirSync(storeDir, { recursive: true });
+  try {
+    mkdirSync(storeDir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`${SETTINGS.dataDir.env}: cannot create ${storeDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const port = await freeLoopbackPort();
   const users = SERVICE_ROLES.map((role) => ({
     role,

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Server as TlsServer } from 'node:tls';
-import { ConfigError, type Config, type Mode } from '@tdm/core';
+import { ConfigError, SETTINGS, type Config, type Mode } from '@tdm/core';
 import {
   connectBus,
   createJobTickets,
@@ -100,7 +100,7 @@ export async function natsEndpoint(rt: Runtime, allowEmbedded: boolean): Promise
   }
   if (!allowEmbedded) {
     throw new ConfigError(
-      'NATS_URL is not set: the separate services need a NATS server (only `tdm up` starts one itself)',
+      `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
     );
   }
   const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);

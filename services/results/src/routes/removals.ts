@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '@tdm/store';
 import { ApiError } from '../errors.js';
-import { CONTENT_TYPES, encodeRemovals, type RemovalFormat } from '../removal-format.js';
+import { CONTENT_TYPES, encodeRemovals, REMOVAL_FORMATS, type RemovalFormat } from '../removal-format.js';
 import { errorResponses } from '../schemas.js';
 import { parseQueryTimestamp } from '../timestamps.js';
 
@@ -34,7 +34,7 @@ export function registerRemovalRoutes(app: FastifyInstance, store: Store): void 
           properties: {
             since: { type: 'string', description: 'ISO-8601 date or date-time with zone (inclusive).' },
             until: { type: 'string', description: 'ISO-8601 date or date-time with zone (exclusive).' },
-            format: { type: 'string', enum: ['json', 'ndjson', 'csv'], default: 'json' },
+            format: { type: 'string', enum: REMOVAL_FORMATS, default: 'json' },
           },
         },
         response: {
