@@ -9,6 +9,7 @@ import { connect, nkeys } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import {
   createTestCa,
+  pollUntil,
   startNatsServer,
   type CertificateFiles,
   type NatsServerHandle,
@@ -150,8 +151,11 @@ describe('NATS with TLS and per-service users', () => {
       await crawler.publishResult(makeResult(j.itemId));
       return 'ack';
     });
-    const deadline = Date.now() + 15_000;
-    while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil(
+      () => seen.length,
+      (n) => n > 0,
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
     await consumer.stop(2000);
     expect(seen).toEqual([job.jobId]);
 

@@ -7,18 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, createJobTickets, type Bus } from '@tdm/bus';
 import { jobIdFor, type CheckResult } from '@tdm/core';
-import { startNatsServer, type NatsServerHandle } from '@tdm/test-helpers';
+import { startNatsServer, waitFor, type NatsServerHandle } from '@tdm/test-helpers';
 import { createResultsConsumer, type ResultsConsumer } from '@tdm/results';
 import { BACKENDS, checkResult, openHarness, postReports, type Harness } from './support.js';
-
-async function waitFor(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
 
 describe('results of jobs never issued', () => {
   let nats: NatsServerHandle;
@@ -79,7 +70,10 @@ describe('results of jobs never issued', () => {
     const itemId = report!.itemId as number;
     // A real check (ticket of the scheduler's key) sees it online.
     await bus.publishResult(checkResult(itemId, '2024-06-01T10:00:00Z', 'online'));
-    await waitFor(async () => (await item(itemId)).state === 'online');
+    await waitFor(async () => (await item(itemId)).state === 'online', {
+      timeoutMs: 20_000,
+      what: 'the issued result applied',
+    });
 
     // What the attacker of issue 8 sent: offline results for later slots, well-formed.
     const forge = (at: string, ticket?: string): CheckResult => {
@@ -97,11 +91,17 @@ describe('results of jobs never issued', () => {
     ];
     await Promise.all(forged.map((result) => forger.publishResult(result)));
     await forger.publishResult(forge('2024-06-01T11:00:00Z'));
-    await waitFor(async () => (await rejected()) === 5);
+    await waitFor(async () => (await rejected()) === 5, {
+      timeoutMs: 20_000,
+      what: '5 rejected results counted',
+    });
 
     // Issued results after the forgeries still apply, in order.
     await bus.publishResult(checkResult(itemId, '2024-06-01T11:15:00Z', 'online'));
-    await waitFor(async () => (await item(itemId)).checks === 2);
+    await waitFor(async () => (await item(itemId)).checks === 2, {
+      timeoutMs: 20_000,
+      what: 'the second issued result applied',
+    });
     const after = await item(itemId);
     expect(after).toMatchObject({ state: 'online', offlineAt: null, checks: 2 });
     expect(after.transitions).toHaveLength(1);

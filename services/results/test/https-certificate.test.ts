@@ -9,7 +9,7 @@ import { connect, type PeerCertificate, type Server as TlsServer } from 'node:tl
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createTestCa, type TestCa } from '@tdm/test-helpers';
+import { createTestCa, pollUntil, type TestCa } from '@tdm/test-helpers';
 import {
   HSTS_HEADER,
   buildApp,
@@ -121,12 +121,11 @@ describe('the API over HTTPS', () => {
     const renewed = await ca.issueServer('api-2');
     await copyFile(renewed.keyFile, live.keyFile);
     await copyFile(renewed.certFile, live.certFile);
-    const deadline = Date.now() + 10_000;
-    let name = await servedName(port, caPem);
-    while (name !== 'api-2' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      name = await servedName(port, caPem);
-    }
+    const name = await pollUntil(
+      () => servedName(port, caPem),
+      (served) => served === 'api-2',
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(name).toBe('api-2');
     expect(reloads.length).toBeGreaterThanOrEqual(1);
     expect((await get(port, '/healthz', caPem)).status).toBe(200);
