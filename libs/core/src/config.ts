@@ -287,6 +287,13 @@ export const SETTINGS = {
     description:
       'Checks per second started at most per registrable domain, for the whole cluster: the scheduler books each check a start time 1/rate after the previous one of its domain (in the database, across all schedulers), and every crawler also enforces the rate locally as a guard.',
   },
+  domainRates: {
+    env: 'TDM_DOMAIN_RATES',
+    kind: 'map',
+    default: '',
+    description:
+      'Per-domain rates agreed with large hosts, overriding domainRate for those registrable domains: `bighost.example=50,other.example=10` (checks per second, cluster-wide). `GET /v1/domains` lists the domains whose items cannot be checked on the grid at their rate.',
+  },
   domainConcurrency: {
     env: 'TDM_DOMAIN_CONCURRENCY',
     kind: 'int',

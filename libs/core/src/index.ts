@@ -10,3 +10,4 @@ export * from './state-machine.js';
 export * from './timestamp.js';
 export * from './sleep.js';
 export * from './pacing.js';
+export * from './domain-rates.js';

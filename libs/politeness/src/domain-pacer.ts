@@ -22,6 +22,8 @@ interface DomainState {
   admitted: number;
   /** Earliest start of the next admission (ms on the monotonic clock, `performance.now()`). */
   nextStartAt: number;
+  /** This domain's least time between two starts. */
+  minTimeMs: number;
   waiters: Waiter[];
   timer: NodeJS.Timeout | null;
   /** Last admission or release, for the idle sweep. */
@@ -31,6 +33,8 @@ interface DomainState {
 export interface DomainPacerOptions {
   /** Least time between two starts of one domain. */
   minTimeMs: number;
+  /** A domain's own least time between starts, when it has one (a rate override); else minTimeMs. */
+  minTimeMsOf?: (domain: string) => number | undefined;
   /** Admitted and not yet released at once, per domain. */
   maxConcurrent: number;
   /** A domain idle this long is forgotten (its state is a few numbers). */
@@ -95,7 +99,14 @@ export class DomainPacer {
   #state(domain: string): DomainState {
     let state = this.#domains.get(domain);
     if (!state) {
-      state = { admitted: 0, nextStartAt: 0, waiters: [], timer: null, lastUsedAt: performance.now() };
+      state = {
+        admitted: 0,
+        nextStartAt: 0,
+        minTimeMs: this.#options.minTimeMsOf?.(domain) ?? this.#options.minTimeMs,
+        waiters: [],
+        timer: null,
+        lastUsedAt: performance.now(),
+      };
       this.#domains.set(domain, state);
     }
     return state;
@@ -104,7 +115,7 @@ export class DomainPacer {
   #tryAdmit(state: DomainState, now: number): boolean {
     if (state.admitted >= this.#options.maxConcurrent || now < state.nextStartAt) return false;
     state.admitted += 1;
-    state.nextStartAt = now + this.#options.minTimeMs;
+    state.nextStartAt = now + state.minTimeMs;
     state.lastUsedAt = now;
     return true;
   }

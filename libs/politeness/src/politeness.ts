@@ -12,7 +12,7 @@
  * stall are bounded by `domainConcurrency`.
  */
 import PQueue from 'p-queue';
-import { ConfigError, TdmError } from '@tdm/core';
+import { ConfigError, TdmError, compileDomainRates, startSpacingMs } from '@tdm/core';
 import { DomainPacer } from './domain-pacer.js';
 
 export interface PolitenessOptions {
@@ -20,6 +20,8 @@ export interface PolitenessOptions {
   globalConcurrency: number;
   /** Tasks started per second per registrable domain. */
   domainRate: number;
+  /** Per-domain rates that override domainRate (`TDM_DOMAIN_RATES`: domain → checks per second). */
+  domainRates?: Readonly<Record<string, string | number>>;
   /** Tasks running (or waiting for a global slot) at once per registrable domain. */
   domainConcurrency: number;
   /**
@@ -65,9 +67,14 @@ class DomainPoliteness implements Politeness {
     positive('globalConcurrency', options.globalConcurrency);
     positive('domainRate', options.domainRate);
     positive('domainConcurrency', options.domainConcurrency);
+    const rates = compileDomainRates(options.domainRate, options.domainRates ?? {});
     this.#domains = new DomainPacer({
       maxConcurrent: Math.max(1, Math.floor(options.domainConcurrency)),
-      minTimeMs: Math.ceil(1000 / options.domainRate),
+      minTimeMs: startSpacingMs(options.domainRate),
+      minTimeMsOf: (domain) => {
+        const rate = rates.overrides.get(domain);
+        return rate === undefined ? undefined : startSpacingMs(rate);
+      },
       idleExpiryMs: options.idleDomainExpiryMs ?? 60_000,
     });
     this.#global = new PQueue({ concurrency: Math.max(1, Math.floor(options.globalConcurrency)) });

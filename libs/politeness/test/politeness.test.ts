@@ -57,6 +57,36 @@ async function hit(domain: string): Promise<number> {
 const span = (times: number[]): number => Math.max(...times) - Math.min(...times);
 
 describe('createPoliteness', () => {
+  it('a domain with its own rate (TDM_DOMAIN_RATES) is paced at it, the others at domainRate', async () => {
+    reset();
+    const politeness = createPoliteness({
+      globalConcurrency: 16,
+      domainRate: 2,
+      domainConcurrency: 8,
+      domainRates: { 'bighost.test': '20' },
+    });
+    await Promise.all([
+      ...Array.from({ length: 10 }, () => politeness.schedule('bighost.test', () => hit('bighost.test'))),
+      ...Array.from({ length: 3 }, () => politeness.schedule('small.test', () => hit('small.test'))),
+    ]);
+    // 20/s: 10 starts span about 450 ms; 2/s: 3 starts span 1 s (arrivals jitter by a few tens of ms).
+    expect(span(arrivals.get('bighost.test') ?? [])).toBeGreaterThanOrEqual(400);
+    expect(span(arrivals.get('bighost.test') ?? [])).toBeLessThan(1000);
+    expect(span(arrivals.get('small.test') ?? [])).toBeGreaterThanOrEqual(800);
+    await politeness.stop();
+  });
+
+  it('refuses a rate override that is not a positive number, naming the setting', () => {
+    expect(() =>
+      createPoliteness({
+        globalConcurrency: 1,
+        domainRate: 2,
+        domainConcurrency: 1,
+        domainRates: { 'x.test': 'fast' },
+      }),
+    ).toThrow(/TDM_DOMAIN_RATES: the rate of x\.test/);
+  });
+
   it('40 tasks for one domain at 10/s take ≥ 3.5 s and never exceed domainConcurrency', async () => {
     reset();
     const politeness = createPoliteness({ globalConcurrency: 16, domainRate: 10, domainConcurrency: 3 });

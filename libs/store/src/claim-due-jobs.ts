@@ -23,7 +23,7 @@
  * until notBefore before they probe.
  */
 import type { CheckJob, Mode } from '@tdm/core';
-import { fixedInterval, jobIdFor, nextGridSlot } from '@tdm/core';
+import { fixedInterval, jobIdFor, nextGridSlot, startSpacingMs } from '@tdm/core';
 import type { Database, Executor } from './executor.js';
 import type { ClaimOptions, SchedulingPolicy } from './store.js';
 
@@ -67,17 +67,26 @@ const COLUMNS = [
  */
 interface Pacing {
   intervalMs: number;
+  /** Domains with their own rate (an override): their own spacing. */
+  overrides: Map<string, number>;
   horizonMs: number;
 }
+
+const spacingOf = (pacing: Pacing, domain: string): number =>
+  pacing.overrides.get(domain) ?? pacing.intervalMs;
 
 function pacingOf(policy: SchedulingPolicy): Pacing | null {
   const rate = policy.domainRate;
   if (rate === undefined || !Number.isFinite(rate) || rate <= 0) return null;
   // Whole milliseconds, rounded up (as the crawler's local pacer, libs/politeness): never faster than the rate.
-  const intervalMs = Math.max(1, Math.ceil(1000 / rate));
+  const intervalMs = startSpacingMs(rate);
   // At least 1 ms: a domain that is free now always gets its next job.
   const horizonMs = Math.max(1, policy.pacingHorizonMs ?? DEFAULT_PACING_HORIZON_MS);
-  return { intervalMs, horizonMs };
+  const overrides = new Map<string, number>();
+  for (const [domain, domainRate] of Object.entries(policy.domainRates ?? {}))
+    if (Number.isFinite(domainRate) && domainRate > 0)
+      overrides.set(domain.toLowerCase(), startSpacingMs(domainRate));
+  return { intervalMs, overrides, horizonMs };
 }
 
 /**
@@ -114,17 +123,27 @@ async function selectDuePaced(tx: Executor, now: Date, limit: number, pacing: Pa
                 FROM (SELECT d.item_id,
                              row_number() OVER (PARTITION BY d.registrable_domain
                                                 ORDER BY d.next_check_at, d.item_id) AS k,
-                             greatest($1::timestamptz, p.next_at) AS base
+                             greatest($1::timestamptz, p.next_at) AS base,
+                             coalesce(o.spacing_ms, $4::double precision) AS spacing_ms
                         FROM schedule AS d
                         LEFT JOIN domain_pacing AS p ON p.registrable_domain = d.registrable_domain
+                        LEFT JOIN unnest($5::text[], $6::double precision[]) AS o(registrable_domain, spacing_ms)
+                               ON o.registrable_domain = d.registrable_domain
                        WHERE d.next_check_at <= $1::timestamptz
                          AND (p.next_at IS NULL OR p.next_at < $3::timestamptz)) AS r
-               WHERE (r.k - 1) * $4::double precision
+               WHERE (r.k - 1) * r.spacing_ms
                      < extract(epoch FROM ($3::timestamptz - r.base))::double precision * 1000)
       ORDER BY s.next_check_at, s.item_id
       LIMIT $2
         FOR UPDATE OF s SKIP LOCKED`,
-    [now.toISOString(), limit, horizonEnd.toISOString(), pacing.intervalMs],
+    [
+      now.toISOString(),
+      limit,
+      horizonEnd.toISOString(),
+      pacing.intervalMs,
+      [...pacing.overrides.keys()],
+      [...pacing.overrides.values()],
+    ],
   );
 }
 
@@ -164,7 +183,7 @@ function book(
     const start = cursor.get(domain) ?? Math.max(now.getTime(), nextFree.get(domain) ?? now.getTime());
     if (start >= horizonEnd) continue; // stays due: a later claim books it
     kept.push({ row, notBefore: new Date(start) });
-    cursor.set(domain, start + pacing.intervalMs);
+    cursor.set(domain, start + spacingOf(pacing, domain));
   }
   return { kept, advanced: cursor };
 }

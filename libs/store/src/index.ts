@@ -17,3 +17,4 @@ export { StoreLockedError } from './folder-lock.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';
 export { pgConnection, type PgConnection, type PgTlsSettings, type SslMode } from './pg-tls.js';
+export type { DomainCapacity, DomainCapacityQuery } from './domain-capacity.js';

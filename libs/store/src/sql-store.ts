@@ -1,4 +1,5 @@
 /** The Store on a Database: wires the statements of each concern to one backend. */
+import { domainCapacity, type DomainCapacity, type DomainCapacityQuery } from './domain-capacity.js';
 import {
   TdmError,
   type CheckJob,
@@ -131,6 +132,10 @@ export class SqlStore implements Store {
 
   async countItemsByState(): Promise<Record<ItemState, number>> {
     return await queries.countItemsByState(this.#db);
+  }
+
+  async domainCapacity(query: DomainCapacityQuery): Promise<DomainCapacity[]> {
+    return await domainCapacity(this.#db, query);
   }
 
   async pruneDomainPacing(before: Date): Promise<number> {

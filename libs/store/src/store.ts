@@ -2,6 +2,7 @@
  * The store: everything the services keep, behind one interface, with one SQL for
  * PostgreSQL (`pg`) and the embedded PostgreSQL (PGlite).
  */
+import type { DomainCapacity, DomainCapacityQuery } from './domain-capacity.js';
 import type {
   CheckJob,
   CheckLogEntry,
@@ -40,6 +41,11 @@ export interface SchedulingPolicy {
    * get `notBefore` start times 1/rate apart. Absent: no pacing (every due item is claimed).
    */
   domainRate?: number;
+  /**
+   * Registrable domain → checks per second, for the domains whose rate an operator agreed
+   * with their host (`TDM_DOMAIN_RATES`); others pace at domainRate.
+   */
+  domainRates?: Readonly<Record<string, number>>;
   /**
    * How far ahead of `now` a paced job's `notBefore` may lie; items of a domain whose next
    * free start lies further ahead stay due for a later claim.
@@ -120,6 +126,12 @@ export interface Store {
    * domain ever seen. Returns the rows deleted.
    */
   pruneDomainPacing(before: Date): Promise<number>;
+  /**
+   * The registrable domains whose items cannot be checked on the grid at their rate (or
+   * all, with overCapacityOnly false), worst first: a full count of items per domain, so
+   * call it every few minutes, not per claim.
+   */
+  domainCapacity(query: DomainCapacityQuery): Promise<DomainCapacity[]>;
 
   /**
    * Applies results in one transaction: state machine, transitions, check log. Idempotent.

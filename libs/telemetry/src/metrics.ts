@@ -33,6 +33,12 @@ export interface Metrics {
   consumerPending: Gauge<'stream' | 'consumer'>;
   /** Reports received, by whether they were accepted. */
   reports: Counter<'result'>;
+  /** Registrable domains whose items cannot be checked on the grid at their rate. */
+  domainsOverCapacity: Gauge;
+  /** Needed checks per second over the domain's rate, for the worst domains over capacity (at most 20). */
+  domainLoadRatio: Gauge<'registrable_domain'>;
+  /** How far behind its grid the scheduler is: now minus the oldest slot it claimed in its last round. */
+  schedulerBehind: Gauge;
   /** Stops the event loop sampler (tests; a service simply exits). */
   stop(): void;
 }
@@ -128,6 +134,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'tdm_reports_total',
       help: 'Reports received, by result (created, duplicate, rejected).',
       labelNames: ['result'],
+      registers,
+    }),
+    domainsOverCapacity: new Gauge({
+      name: 'tdm_domains_over_capacity',
+      help: 'Registrable domains holding more items than their rate can check on the grid (GET /v1/domains lists them).',
+      registers,
+    }),
+    domainLoadRatio: new Gauge({
+      name: 'tdm_domain_load_ratio',
+      help: 'Checks per second a domain needs to keep the grid, over its rate; only the 20 worst domains over capacity (above 1: late).',
+      labelNames: ['registrable_domain'],
+      registers,
+    }),
+    schedulerBehind: new Gauge({
+      name: 'tdm_scheduler_behind_seconds',
+      help: 'Now minus the oldest slot the scheduler claimed in its last round (0 while it keeps the grid).',
       registers,
     }),
     stop,

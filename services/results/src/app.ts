@@ -5,7 +5,7 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
-import { SETTINGS } from '@tdm/core';
+import { SETTINGS, gridDemand, loadConfig, type GridDemand } from '@tdm/core';
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { errorBody } from './errors.js';
@@ -15,11 +15,17 @@ import { refuseUnknownQueryParameters } from './strict-query.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerRemovalRoutes } from './routes/removals.js';
+import { registerDomainRoutes } from './routes/domains.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { HSTS_HEADER, type CertificatePair } from './https-certificate.js';
 
 export interface BuildAppOptions {
   store: Store;
+  /**
+   * What the grid asks of each domain (interval, rates), for GET /v1/domains.
+   * @default gridDemand() of the default configuration
+   */
+  gridDemand?: GridDemand;
   metrics: Metrics;
   /** The service's logger; request logs are its children. */
   logger: Logger;
@@ -132,6 +138,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   registerItemRoutes(app, options.store);
   registerRemovalRoutes(app, options.store);
+  registerDomainRoutes(app, options.store, options.gridDemand ?? gridDemand(loadConfig({ env: {} })));
   registerOpsRoutes(app, {
     store: options.store,
     metrics: options.metrics,

@@ -17,6 +17,7 @@
 import type { Bus, JobTickets } from '@tdm/bus';
 import {
   backoffMs,
+  compileDomainRates,
   fixedInterval,
   MAX_PACING_HORIZON_MS,
   sleep,
@@ -27,6 +28,7 @@ import {
 import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { PendingJobsEstimate } from './pending-jobs-estimate.js';
+import { CapacityWatch } from './capacity-watch.js';
 
 export type SchedulerConfig = Pick<
   Config,
@@ -37,6 +39,7 @@ export type SchedulerConfig = Pick<
   | 'schedulerTickMs'
   | 'maxPendingJobs'
   | 'domainRate'
+  | 'domainRates'
 >;
 
 /** The longest pacing horizon (defined in @tdm/core, where the crawler's wait bound derives from it). */
@@ -55,11 +58,19 @@ export function pacingHorizonMs(schedulerTickMs: number): number {
 }
 
 export interface SchedulerOptions {
-  store: Pick<Store, 'claimDueJobs' | 'pruneDomainPacing'>;
+  store: Pick<Store, 'claimDueJobs' | 'pruneDomainPacing' | 'domainCapacity'>;
   bus: Pick<Bus, 'pendingJobs' | 'publishJobs' | 'consumerPending'>;
   config: SchedulerConfig;
   logger: Logger;
-  metrics: Pick<Metrics, 'jobsPublished' | 'claimDuration' | 'consumerPending'>;
+  metrics: Pick<
+    Metrics,
+    | 'jobsPublished'
+    | 'claimDuration'
+    | 'consumerPending'
+    | 'domainsOverCapacity'
+    | 'domainLoadRatio'
+    | 'schedulerBehind'
+  >;
   /** Signs each job published, so the results service can tell its results from forged ones. */
   tickets: Pick<JobTickets, 'issue'>;
   /**
@@ -78,7 +89,17 @@ export interface SchedulerOptions {
    * @default 3600000
    */
   pacingPruneEveryMs?: number;
+  /**
+   * How often the domains over capacity are counted (a full count of items per domain).
+   * @default 300000
+   */
+  capacityEveryMs?: number;
 }
+
+/** Behind the grid by more than this (and a tenth of the interval) is worth a warning. */
+const BEHIND_WARNING_MS = 1000;
+/** At most one "behind the grid" warning per this long. */
+const BEHIND_WARNING_EVERY_MS = 30_000;
 
 export interface Scheduler {
   /** Runs the loop until stop(); never rejects (failures are logged and retried with backoff). */
@@ -95,9 +116,23 @@ class LoopScheduler implements Scheduler {
   #pendingMetricAt = 0;
   readonly #pendingJobs: PendingJobsEstimate;
   #pacingPrunedAt = Date.now();
+  readonly #capacity: CapacityWatch;
+  readonly #domainRates: Record<string, number>;
+  #behindWarnedAt = -Infinity;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
+    // Checked here, so a bad TDM_DOMAIN_RATES stops the service at start with its name.
+    this.#domainRates = Object.fromEntries(
+      compileDomainRates(options.config.domainRate, options.config.domainRates).overrides,
+    );
+    this.#capacity = new CapacityWatch({
+      store: options.store,
+      config: options.config,
+      logger: options.logger,
+      metrics: options.metrics,
+      everyMs: options.capacityEveryMs ?? 300_000,
+    });
     this.#pendingJobs = new PendingJobsEstimate(options.bus, options.pendingJobsEveryMs ?? 1000);
   }
 
@@ -145,6 +180,7 @@ class LoopScheduler implements Scheduler {
     const { store, bus, config, logger, metrics } = this.#options;
     await this.#refreshPendingMetric();
     await this.#prunePacing();
+    await this.#capacity.maybeCheck();
     const pending = await this.#pendingJobs.current();
     if (pending > config.maxPendingJobs) {
       if (!this.#throttled)
@@ -166,6 +202,7 @@ class LoopScheduler implements Scheduler {
           regular: config.schedulePolicy ?? fixedInterval(config.checkIntervalMs),
           offlineRecheckIntervalMs: config.offlineRecheckIntervalMs,
           domainRate: config.domainRate,
+          domainRates: this.#domainRates,
           pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs),
         },
       },
@@ -174,6 +211,7 @@ class LoopScheduler implements Scheduler {
     endTimer();
     this.#pendingJobs.published(jobs.length);
     this.#count(jobs);
+    this.#watchGrid(jobs);
     if (jobs.length > 0) logger.debug({ jobs: jobs.length }, 'jobs published');
     return jobs.length;
   }
@@ -182,6 +220,32 @@ class LoopScheduler implements Scheduler {
     const byMode = new Map<Mode, number>();
     for (const job of jobs) byMode.set(job.mode, (byMode.get(job.mode) ?? 0) + 1);
     for (const [mode, count] of byMode) this.#options.metrics.jobsPublished.inc({ mode }, count);
+  }
+
+  /**
+   * Says when the grid cannot be kept: the gauge is how far behind its slot the oldest job
+   * of this round was (0 while on time), and a warning at most every 30 s when that
+   * exceeds 1 s and a tenth of the interval (every check then starts late).
+   */
+  #watchGrid(jobs: CheckJob[]): void {
+    if (jobs.length === 0) return;
+    const now = Date.now();
+    const oldest = Math.min(...jobs.map((job) => Date.parse(job.scheduledAt)));
+    const behindMs = Math.max(0, now - oldest);
+    this.#options.metrics.schedulerBehind.set(behindMs / 1000);
+    const { config } = this.#options;
+    const threshold = Math.max(BEHIND_WARNING_MS, config.checkIntervalMs / 10);
+    if (behindMs > threshold && now - this.#behindWarnedAt >= BEHIND_WARNING_EVERY_MS) {
+      this.#behindWarnedAt = now;
+      this.#options.logger.warn(
+        {
+          behindSeconds: behindMs / 1000,
+          jobs: jobs.length,
+          checkIntervalSeconds: config.checkIntervalMs / 1000,
+        },
+        'scheduler behind its grid: checks start late (more crawlers, a higher TDM_SCHEDULER_BATCH, or a longer interval)',
+      );
+    }
   }
 
   /** Housekeeping, at most once per period: a failure is logged and does not stop the round. */

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Server as TlsServer } from 'node:tls';
-import { ConfigError, SETTINGS, type Config, type Mode } from '@tdm/core';
+import { ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
 import {
   connectBus,
   createJobTickets,
@@ -177,6 +177,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     logger,
     ready: () => bus.connected,
     ...(https ? { https } : {}),
+    gridDemand: gridDemand(rt.config),
   });
   const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });
