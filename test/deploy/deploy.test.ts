@@ -975,6 +975,8 @@ describe('Kubernetes manifests', () => {
   it('run NATS as a three-node JetStream cluster whose config nats-server accepts', () => {
     const [nats] = byKind('StatefulSet').filter((d) => nameOf(d) === 'nats');
     expect(nats && dig(nats.doc, 'spec.replicas')).toBe(3);
+    // Streams (and their consumers) replicated on all three, so losing a node loses nothing.
+    expect(configEnv().get('TDM_STREAM_REPLICAS')).toBe('3');
     const headless = String(dig(nats?.doc, 'spec.serviceName'));
     const conf = read('k8s/nats/nats.conf');
     expect(conf).toMatch(/jetstream\s*\{/);

@@ -1,8 +1,10 @@
 /**
  * The bus: one NATS connection per process, the JetStream streams, and the publish and
- * consume operations the services use. The connection reconnects forever (with backoff
- * and jitter), so a restarted NATS server is survived; publishes fail fast while it is
- * away and the callers retry them (message ids make retries idempotent).
+ * consume operations the services use. The connection reconnects forever (a short, jittered
+ * wait between tries), so a restarted NATS server is survived; publishes and JetStream
+ * requests fail fast while it is away or when it drops under them (connection-watch.ts),
+ * and the callers retry them (message ids make retries idempotent); the consumers and the
+ * scheduler's retry wait are woken by the reconnect.
  */
 import {
   jetstream,
@@ -14,6 +16,7 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { settlesWithin, type CheckJob, type CheckResult, type Mode } from '@tdm/core';
 import { MAX_MESSAGE_BYTES, encodeJob } from './codec.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { BusPublishError } from './errors.js';
 import {
   PullJobConsumer,
@@ -77,8 +80,24 @@ export interface BusOptions extends StreamOptions {
    * @default 5
    */
   resultBatchDelayMs?: number;
-  /** Timeout of one publish ack and of JetStream API calls. @default 10_000 */
+  /**
+   * Timeout of one publish ack and of the JetStream reads of a running service (stream and
+   * consumer info). An ack normally takes milliseconds; a request sent to a stream leader
+   * that just died is never answered, and on a cluster of three the caller (connected to a
+   * live node, so not failed by the disconnect) waits this long before it retries. 10 s
+   * kept the scheduler off the grid for a whole run after a leader kill. @default 3000
+   */
   requestTimeoutMs?: number;
+  /** Timeout of the JetStream calls that create or update the streams at start. @default 10_000 */
+  setupTimeoutMs?: number;
+  /**
+   * Wait between reconnect attempts to the server list, plus a random 0…`reconnectJitterMs`.
+   * Short, so a restarted server is found within about half a second; the jitter spreads a
+   * fleet's reconnects. @default 250
+   */
+  reconnectWaitMs?: number;
+  /** @default 250 */
+  reconnectJitterMs?: number;
   /**
    * Keep trying when no server answers at start (instead of failing connectBus()).
    * @default false
@@ -121,6 +140,8 @@ export interface Bus {
   consumerPending(): Promise<ConsumerPending[]>;
   /** True while connected to a server. */
   readonly connected: boolean;
+  /** Calls `listener` each time the connection is back after a loss; returns the unsubscribe. */
+  onReconnect(listener: () => void): () => void;
   /**
    * Stops the consumers still running (no grace), publishes the pending results and waits
    * for their acks, then drains the connection and closes it.
@@ -132,18 +153,26 @@ class NatsBus implements Bus {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  readonly #setup: JetStreamManager;
   readonly #options: ResolvedStreamOptions;
   readonly #logger: BusLogger;
   readonly #publishWindow: number;
   readonly #timeoutMs: number;
   readonly #consumers = new Set<PullJobConsumer | PullResultConsumer>();
   readonly #results: ResultBatcher;
-  #connected = true;
+  readonly #watch = new ConnectionWatch();
 
-  constructor(nc: NatsConnection, jsm: JetStreamManager, options: BusOptions, logger: BusLogger) {
+  constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    setup: JetStreamManager,
+    options: BusOptions,
+    logger: BusLogger,
+  ) {
     this.#nc = nc;
     this.#jsm = jsm;
-    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#setup = setup;
+    this.#timeoutMs = options.requestTimeoutMs ?? 3000;
     this.#js = jetstream(nc, { timeout: this.#timeoutMs });
     this.#options = resolveStreamOptions(options);
     this.#logger = logger;
@@ -161,19 +190,23 @@ class NatsBus implements Bus {
   }
 
   get connected(): boolean {
-    return this.#connected;
+    return this.#watch.connected;
+  }
+
+  onReconnect(listener: () => void): () => void {
+    return this.#watch.onReconnect(listener);
   }
 
   async #watchStatus(): Promise<void> {
     for await (const status of this.#nc.status()) {
       switch (status.type) {
         case 'disconnect':
-          this.#connected = false;
+          this.#watch.disconnected();
           this.#logger.warn({ server: status.server }, 'NATS disconnected; reconnecting');
           break;
         case 'reconnect':
-          this.#connected = true;
           this.#logger.info({ server: status.server }, 'NATS reconnected');
+          this.#watch.reconnected();
           break;
         case 'error':
           this.#logger.warn({ err: errorField(status.error) }, 'NATS error');
@@ -185,7 +218,7 @@ class NatsBus implements Bus {
   }
 
   async ensureStreams(): Promise<void> {
-    await ensureStreams(this.#jsm, this.#options, this.#logger);
+    await ensureStreams(this.#setup, this.#options, this.#logger);
   }
 
   async publishJobs(jobs: CheckJob[]): Promise<void> {
@@ -196,8 +229,10 @@ class NatsBus implements Bus {
       // Encode first: a bad job throws here, before anything of the batch is awaited.
       const data = encodeJob(job);
       if (inFlight.size >= this.#publishWindow) await Promise.race(inFlight);
-      const publish: Promise<void> = this.#js
-        .publish(jobSubject(job.mode), data, { msgID: job.jobId, timeout: this.#timeoutMs })
+      const publish: Promise<void> = this.#watch
+        .whileConnected(() =>
+          this.#js.publish(jobSubject(job.mode), data, { msgID: job.jobId, timeout: this.#timeoutMs }),
+        )
         .then(
           (ack) => {
             const wrongStream = this.#checkAck(ack, CHECKS_STREAM);
@@ -227,7 +262,9 @@ class NatsBus implements Bus {
   async #publishResultBatch(data: Uint8Array, msgId: string, size: number): Promise<void> {
     let ack: PubAck;
     try {
-      ack = await this.#js.publish(RESULTS_SUBJECT, data, { msgID: msgId, timeout: this.#timeoutMs });
+      ack = await this.#watch.whileConnected(() =>
+        this.#js.publish(RESULTS_SUBJECT, data, { msgID: msgId, timeout: this.#timeoutMs }),
+      );
     } catch (error) {
       throw new BusPublishError(`publishing ${size} result(s) failed: ${errorField(error).message}`, size, {
         cause: error,
@@ -245,7 +282,7 @@ class NatsBus implements Bus {
   }
 
   consumeJobs(mode: Mode, options: ConsumeJobsOptions, handler: JobHandler): JobConsumer {
-    const consumer = new PullJobConsumer(this.#js, mode, options, handler, this.#logger);
+    const consumer = new PullJobConsumer(this.#js, this.#watch, mode, options, handler, this.#logger);
     this.#consumers.add(consumer);
     const untrack = (): boolean => this.#consumers.delete(consumer);
     return {
@@ -262,6 +299,7 @@ class NatsBus implements Bus {
     const consumer = new PullResultConsumer(
       this.#nc,
       this.#js,
+      this.#watch,
       options,
       handler,
       this.#logger,
@@ -277,7 +315,7 @@ class NatsBus implements Bus {
   }
 
   async pendingJobs(): Promise<number> {
-    const info = await this.#jsm.streams.info(CHECKS_STREAM);
+    const info = await this.#watch.whileConnected(() => this.#jsm.streams.info(CHECKS_STREAM));
     return info.state.messages;
   }
 
@@ -288,7 +326,7 @@ class NatsBus implements Bus {
     ];
     return await Promise.all(
       names.map(async ([stream, consumer]) => {
-        const info = await this.#jsm.consumers.info(stream, consumer);
+        const info = await this.#watch.whileConnected(() => this.#jsm.consumers.info(stream, consumer));
         return { stream, consumer, pending: info.num_pending + info.num_ack_pending };
       }),
     );
@@ -316,16 +354,17 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
       servers: options.servers,
       name: options.name,
       maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      reconnectJitter: 500,
+      reconnectTimeWait: options.reconnectWaitMs ?? 250,
+      reconnectJitter: options.reconnectJitterMs ?? 250,
       waitOnFirstConnect: options.waitOnFirstConnect ?? false,
     });
   } catch (error) {
     throw connectFailure(error, options.servers, options.security);
   }
   try {
-    const jsm = await jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 10_000 });
-    const bus = new NatsBus(nc, jsm, options, logger);
+    const jsm = await jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 3000 });
+    const setup = await jetstreamManager(nc, { timeout: options.setupTimeoutMs ?? 10_000 });
+    const bus = new NatsBus(nc, jsm, setup, options, logger);
     if (options.ensureStreams ?? true) await bus.ensureStreams();
     logger.info({ servers: options.servers, name: options.name }, 'bus connected');
     return bus;

@@ -32,3 +32,14 @@ export class BusConnectError extends TdmError {
     super(code, message, options);
   }
 }
+
+/**
+ * The NATS connection dropped while a request waited for its answer, or was down when it
+ * was made. The server that was to answer is gone, so waiting out the request timeout
+ * would only stall the caller; it retries once the connection is back.
+ */
+export class BusDisconnectedError extends TdmError {
+  constructor(message: string) {
+    super('TDM_ERR_BUS_DISCONNECTED', message);
+  }
+}

@@ -7,12 +7,15 @@
  * busy worker pulls tens of jobs per request instead of one (one pull request per job
  * was a large share of the crawler's NATS cost). A job is acked
  * only after its handler said 'ack'; on 'nak' or a throw it is nak'ed with a small delay
- * and redelivered.
+ * and redelivered. When the NATS connection comes back after a loss, the open pull (made
+ * to a server that is gone) is dropped and a new one made at once, and a retry wait is cut
+ * short: the crawler is back on the grid as soon as the server is.
  */
 import { setMaxListeners } from 'node:events';
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { backoffMs, settlesWithin, sleep, type CheckJob, type Mode } from '@tdm/core';
 import { decodeJob } from './codec.js';
+import type { ConnectionWatch } from './connection-watch.js';
 import { errorField, type BusLogger } from './logger.js';
 import { CHECKS_STREAM, jobConsumerName } from './subjects.js';
 import { PULL_RETRY_BACKOFF, pullOptions } from './pull-options.js';
@@ -65,6 +68,7 @@ const MAX_PULL_BATCH = 256;
 
 export class PullJobConsumer implements JobConsumer {
   readonly #js: JetStreamClient;
+  readonly #watch: ConnectionWatch;
   readonly #mode: Mode;
   readonly #handler: JobHandler;
   readonly #logger: BusLogger;
@@ -82,10 +86,15 @@ export class PullJobConsumer implements JobConsumer {
   readonly #handlers = new Set<Promise<void>>();
   #slotWaiter: (() => void) | null = null;
   #current: { stop(): void } | null = null;
+  /** Aborted by a reconnect: cuts the retry wait short. */
+  #retryWait = new AbortController();
+  #failures = 0;
+  readonly #unwatch: () => void;
   readonly #loop: Promise<void>;
 
   constructor(
     js: JetStreamClient,
+    watch: ConnectionWatch,
     mode: Mode,
     options: ConsumeJobsOptions,
     handler: JobHandler,
@@ -94,6 +103,7 @@ export class PullJobConsumer implements JobConsumer {
     if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
       throw new RangeError('maxInFlight must be a positive integer');
     this.#js = js;
+    this.#watch = watch;
     this.#mode = mode;
     this.#handler = handler;
     this.#logger = logger;
@@ -105,7 +115,17 @@ export class PullJobConsumer implements JobConsumer {
     this.#pullBatchMin = Math.max(1, Math.floor(options.maxInFlight / 4));
     // Every running handler listens on the one abort signal: no listener limit applies.
     setMaxListeners(0, this.#abort.signal);
-    this.#loop = this.#run();
+    this.#unwatch = watch.onReconnect(() => this.#rebind());
+    this.#loop = this.#run().finally(this.#unwatch);
+  }
+
+  /** The connection is back: pull again now, from a clean slate. */
+  #rebind(): void {
+    this.#failures = 0;
+    this.#current?.stop();
+    this.#retryWait.abort();
+    this.#retryWait = new AbortController();
+    this.#wake();
   }
 
   /**
@@ -166,7 +186,6 @@ export class PullJobConsumer implements JobConsumer {
   async #run(): Promise<void> {
     const stop = this.#stopping.signal;
     let consumer: Consumer | null = null;
-    let failures = 0;
     let gathered = false;
     while (!stop.aborted) {
       const free = this.#maxInFlight - this.#handlers.size;
@@ -181,22 +200,34 @@ export class PullJobConsumer implements JobConsumer {
         continue;
       }
       gathered = false;
+      if (!this.#watch.connected) {
+        // A pull made now would be sent on reconnect into a subscription we drop then
+        // (#rebind), stranding its messages until their AckWait: wait for the connection.
+        await sleep(60_000, AbortSignal.any([stop, this.#retryWait.signal]));
+        continue;
+      }
       try {
-        consumer ??= await this.#js.consumers.get(CHECKS_STREAM, jobConsumerName(this.#mode));
+        consumer ??= await this.#watch.whileConnected(() =>
+          this.#js.consumers.get(CHECKS_STREAM, jobConsumerName(this.#mode)),
+        );
         const messages = await consumer.fetch(
           pullOptions(Math.min(free, MAX_PULL_BATCH), this.#pullExpiresMs),
         );
         this.#current = messages;
         for await (const msg of messages) this.#dispatch(msg);
-        failures = 0;
+        this.#failures = 0;
       } catch (error) {
-        failures += 1;
-        // NATS restarting, the consumer not there yet, missed heartbeats: wait and pull again.
+        this.#failures += 1;
+        // NATS restarting, the consumer not there yet, missed heartbeats: wait and pull
+        // again (at once when the connection comes back: #rebind).
         this.#logger.warn(
-          { mode: this.#mode, err: errorField(error), failures },
+          { mode: this.#mode, err: errorField(error), failures: this.#failures },
           'pulling jobs failed; retrying',
         );
-        await sleep(backoffMs(failures, PULL_RETRY_BACKOFF), stop);
+        await sleep(
+          backoffMs(this.#failures, PULL_RETRY_BACKOFF),
+          AbortSignal.any([stop, this.#retryWait.signal]),
+        );
       } finally {
         this.#current = null;
       }

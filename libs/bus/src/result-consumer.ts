@@ -9,12 +9,14 @@
  * returns; the store then ignores the older one as not newer — rare, as it needs two
  * results of one item in flight at once.)
  * While the handler runs, the pull's AckWait is extended, so a slow database does not
- * cause redeliveries of work in progress.
+ * cause redeliveries of work in progress. When the NATS connection comes back after a
+ * loss, the open pull is dropped and a new one made at once (as the job consumer does).
  */
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { backoffMs, settlesWithin, sleep, type CheckResult } from '@tdm/core';
 import { decodeResultBatch } from './codec.js';
+import type { ConnectionWatch } from './connection-watch.js';
 import { errorField, type BusLogger } from './logger.js';
 import { RESULTS_CONSUMER, RESULTS_STREAM } from './subjects.js';
 import { PULL_RETRY_BACKOFF, pullOptions } from './pull-options.js';
@@ -49,6 +51,7 @@ export interface ResultConsumer {
 export class PullResultConsumer implements ResultConsumer {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
+  readonly #watch: ConnectionWatch;
   readonly #handler: ResultBatchHandler;
   readonly #logger: BusLogger;
   readonly #batchSize: number;
@@ -62,11 +65,15 @@ export class PullResultConsumer implements ResultConsumer {
   #current: { stop(): void } | null = null;
   /** Invalid results dropped from otherwise valid messages since start (in the logs). */
   #malformedTotal = 0;
+  /** Aborted by a reconnect: cuts the retry wait short. */
+  #retryWait = new AbortController();
+  #failures = 0;
   readonly #loop: Promise<void>;
 
   constructor(
     nc: NatsConnection,
     js: JetStreamClient,
+    watch: ConnectionWatch,
     options: ConsumeResultsOptions,
     handler: ResultBatchHandler,
     logger: BusLogger,
@@ -76,6 +83,7 @@ export class PullResultConsumer implements ResultConsumer {
       throw new RangeError('batchSize must be a positive integer');
     this.#nc = nc;
     this.#js = js;
+    this.#watch = watch;
     this.#handler = handler;
     this.#logger = logger;
     this.#batchSize = options.batchSize;
@@ -83,7 +91,16 @@ export class PullResultConsumer implements ResultConsumer {
     this.#expiresMs = pullOptions(1, options.maxWaitMs).expires;
     this.#nakDelayMs = options.nakDelayMs ?? 1000;
     this.#workingEveryMs = Math.max(250, Math.floor(ackWaitMs / 3));
-    this.#loop = this.#run();
+    const unwatch = watch.onReconnect(() => this.#rebind());
+    this.#loop = this.#run().finally(unwatch);
+  }
+
+  /** The connection is back: pull again now. Results already received are still handled. */
+  #rebind(): void {
+    this.#failures = 0;
+    this.#current?.stop();
+    this.#retryWait.abort();
+    this.#retryWait = new AbortController();
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -101,23 +118,37 @@ export class PullResultConsumer implements ResultConsumer {
   async #run(): Promise<void> {
     const stop = this.#stopping.signal;
     let consumer: Consumer | null = null;
-    let failures = 0;
     while (!stop.aborted) {
       const pulled: Array<PulledResults<JsMsg>> = [];
+      if (!this.#watch.connected) {
+        // A pull made now would be sent on reconnect into a subscription we drop then
+        // (#rebind), stranding its messages until their AckWait: wait for the connection.
+        await sleep(60_000, AbortSignal.any([stop, this.#retryWait.signal]));
+        continue;
+      }
       try {
-        consumer ??= await this.#js.consumers.get(RESULTS_STREAM, RESULTS_CONSUMER);
+        consumer ??= await this.#watch.whileConnected(() =>
+          this.#js.consumers.get(RESULTS_STREAM, RESULTS_CONSUMER),
+        );
         const messages = await consumer.fetch(pullOptions(this.#maxMessages, this.#expiresMs));
         this.#current = messages;
         for await (const msg of messages) {
           const results = this.#decode(msg);
           if (results !== null) pulled.push({ msg, results });
         }
-        failures = 0;
+        this.#failures = 0;
       } catch (error) {
-        failures += 1;
-        this.#logger.warn({ err: errorField(error), failures }, 'pulling results failed; retrying');
+        this.#failures += 1;
+        this.#logger.warn(
+          { err: errorField(error), failures: this.#failures },
+          'pulling results failed; retrying',
+        );
         // Messages already received in this pull are still handled below.
-        if (pulled.length === 0) await sleep(backoffMs(failures, PULL_RETRY_BACKOFF), stop);
+        if (pulled.length === 0)
+          await sleep(
+            backoffMs(this.#failures, PULL_RETRY_BACKOFF),
+            AbortSignal.any([stop, this.#retryWait.signal]),
+          );
       } finally {
         this.#current = null;
       }

@@ -59,6 +59,11 @@ export interface StreamOptions {
   maxResults?: number;
   /** AckWait of the results consumer (the handler extends it with working() while it runs). @default 60_000 */
   resultAckWaitMs?: number;
+  /**
+   * Replicas of both streams (their consumers inherit it): 3 on a JetStream cluster of three, so
+   * that the loss of one server (even the leader) loses no message. @default 1
+   */
+  replicas?: number;
 }
 
 export type ResolvedStreamOptions = Required<StreamOptions>;
@@ -72,6 +77,7 @@ export function resolveStreamOptions(options: StreamOptions): ResolvedStreamOpti
     maxJobs: options.maxJobs ?? 5_000_000,
     maxResults: options.maxResults ?? 5_000_000,
     resultAckWaitMs: options.resultAckWaitMs ?? 60_000,
+    replicas: Math.max(1, Math.floor(options.replicas ?? 1)),
   };
 }
 
@@ -83,7 +89,7 @@ function streamConfigs(o: ResolvedStreamOptions): Array<Partial<StreamConfig> & 
     duplicate_window: nanos(o.duplicateWindowMs),
     max_msg_size: MAX_MESSAGE_BYTES,
     max_age: 0,
-    num_replicas: 1,
+    num_replicas: o.replicas,
   };
   return [
     {

@@ -427,6 +427,32 @@ export const SETTINGS = {
     description:
       'JetStream MaxDeliver of check jobs: after this many tries a job is dropped (the next slot checks again).',
   },
+  natsReconnectWait: {
+    env: 'TDM_NATS_RECONNECT_WAIT',
+    kind: 'duration',
+    default: '250ms',
+    min: 10,
+    max: 60_000,
+    description:
+      'Wait between attempts to reconnect to NATS, plus a random 0…natsReconnectJitter: short, so a restarted server is found within about half a second (the grid resumes within one interval + 1 s); raise both for very large fleets.',
+  },
+  natsReconnectJitter: {
+    env: 'TDM_NATS_RECONNECT_JITTER',
+    kind: 'duration',
+    default: '250ms',
+    min: 0,
+    max: 60_000,
+    description: 'Largest random addition to natsReconnectWait, so that a fleet does not reconnect in step.',
+  },
+  streamReplicas: {
+    env: 'TDM_STREAM_REPLICAS',
+    kind: 'int',
+    default: '1',
+    min: 1,
+    max: 5,
+    description:
+      'Replicas of the JetStream streams and consumers: 1 on a single server (the embedded one), 3 on a JetStream cluster of three (the k8s manifests), so that losing a server loses no job or result. Applied when the streams are created or updated.',
+  },
   crawlers: {
     env: 'TDM_CRAWLERS',
     kind: 'int',

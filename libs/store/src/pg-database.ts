@@ -77,6 +77,15 @@ export function openPgDatabase(options: PgDatabaseOptions): Database {
         .connect()
         .catch((error: unknown) => Promise.reject(tlsError(error, connection.host, connection.mode)));
       let broken: Error | undefined;
+      // A checked-out client is not watched by the pool: a connection lost between two
+      // queries of the transaction (the scheduler awaits its NATS publish inside one) emits
+      // 'error' on the client, which unhandled would crash the process (seen on a
+      // `pg_ctl restart -m immediate`). The next query then fails and the transaction rolls back.
+      const onError = (error: Error): void => {
+        broken = error;
+        options.logger.warn({ err: error }, 'PostgreSQL connection failed during a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(executorFor(client));
@@ -91,6 +100,7 @@ export function openPgDatabase(options: PgDatabaseOptions): Database {
         }
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

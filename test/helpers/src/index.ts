@@ -1,6 +1,8 @@
 export * from './ports.js';
 export * from './nats-server.js';
+export * from './nats-cluster.js';
 export * from './postgres.js';
+export * from './postgres-cluster.js';
 export * from './dnsmasq.js';
 export * from './wait-for.js';
 export * from './check-result.js';
@@ -12,3 +14,4 @@ export * from './tdm-up.js';
 export * from './tdm-cluster.js';
 export * from './test-ca.js';
 export * from './postgres-cluster.js';
+export * from './grid.js';

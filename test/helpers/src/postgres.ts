@@ -19,8 +19,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -29,15 +29,21 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates `tdm_test_<prefix>_<random>` and returns its URL. */
-export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
+/**
+ * Creates `tdm_test_<prefix>_<random>` and returns its URL; on the server of `adminUrl`
+ * (e.g. a startPostgresCluster's url) or else the shared test server.
+ */
+export async function createTestDatabase(
+  prefix: string,
+  adminUrl = testDatabaseUrl(),
+): Promise<TestDatabase> {
   const safePrefix = prefix
     .toLowerCase()
     .replace(/[^a-z0-9_]/g, '_')
     .slice(0, 30);
   const name = `tdm_test_${safePrefix}_${randomBytes(5).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(testDatabaseUrl());
+  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   let dropped = false;
   return {
@@ -46,7 +52,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     async drop(): Promise<void> {
       if (dropped) return;
       dropped = true;
-      await withAdmin(async (client) => {
+      await withAdmin(adminUrl, async (client) => {
         await client.query(
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
           [name],

@@ -7,6 +7,8 @@ import { runTdm, startTdm, waitForHttp, type TdmProcess } from './tdm-process.js
 export interface TdmClusterOptions {
   /** Names the cluster's PostgreSQL test database. */
   databasePrefix: string;
+  /** The PostgreSQL server to create it on (e.g. a startPostgresCluster's url). @default the shared test server */
+  databaseServerUrl?: string;
   /** Settings for every service (NATS_URL, DATABASE_URL and TDM_LISTEN are set here). */
   env: Record<string, string>;
   /** How many `tdm crawler` processes. @default 1 */
@@ -44,10 +46,12 @@ export interface TdmCluster {
  */
 export async function startTdmCluster(options: TdmClusterOptions): Promise<TdmCluster> {
   const nats = await startNatsServer();
-  const database = await createTestDatabase(options.databasePrefix).catch(async (error: unknown) => {
-    await nats.stop();
-    throw error;
-  });
+  const database = await createTestDatabase(options.databasePrefix, options.databaseServerUrl).catch(
+    async (error: unknown) => {
+      await nats.stop();
+      throw error;
+    },
+  );
   const started: TdmProcess[] = [];
   const stop = async (): Promise<void> => {
     for (const proc of started) await proc.stop();

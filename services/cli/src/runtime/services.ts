@@ -126,6 +126,9 @@ export async function connectServiceBus(rt: Runtime, nats: NatsEndpoint, role: S
     jobMaxDeliver: rt.config.jobMaxDeliver,
     resultAckWaitMs: rt.config.resultAckWaitMs,
     ensureStreams: role !== 'crawler',
+    reconnectWaitMs: rt.config.natsReconnectWaitMs,
+    reconnectJitterMs: rt.config.natsReconnectJitterMs,
+    replicas: rt.config.streamReplicas,
   });
   rt.lifecycle.add(`bus-${role}`, () => bus.close());
   return bus;
