@@ -148,6 +148,109 @@ export const SETTINGS = {
     default: '',
     description: 'Private key (PEM) of TDM_TLS_CERT.',
   },
+  allowedHosts: {
+    env: 'TDM_ALLOWED_HOSTS',
+    kind: 'list',
+    default: '',
+    description:
+      'Host names (comma-separated) the API answers to besides `localhost`, IP literals and the TDM_LISTEN host; any other `Host` header gets 421 (`TDM_ERR_HOST_NOT_ALLOWED`), so a web page cannot reach a loopback API through DNS rebinding. Name the service as clients call it (e.g. `tdm-results,tdm-results.tdm.svc.cluster.local`); `*` allows every name.',
+  },
+  apiBodyLimit: {
+    env: 'TDM_API_BODY_LIMIT',
+    kind: 'bytes',
+    default: '32MiB',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    description:
+      'Bytes of one POST /v1/reports body at most (JSON is read whole, NDJSON streamed and counted as it arrives); more is 413 `TDM_ERR_BODY_TOO_LARGE`. Other routes take 1 MiB.',
+  },
+  apiMaxJsonDepth: {
+    env: 'TDM_API_MAX_JSON_DEPTH',
+    kind: 'int',
+    default: '32',
+    min: 4,
+    max: 10_000,
+    description:
+      "Brackets nested at most in a JSON body (a batch, its report and the labels are 3); a report or NDJSON line beyond it is that report's `TDM_ERR_JSON_LIMIT`.",
+  },
+  apiMaxStringLength: {
+    env: 'TDM_API_MAX_STRING_LENGTH',
+    kind: 'int',
+    default: '65536',
+    min: 4096,
+    max: 1024 * 1024 * 1024,
+    description:
+      "Characters of one JSON string at most (no report field may be longer than 4 KiB anyway); a longer one is its report's `TDM_ERR_JSON_LIMIT`.",
+  },
+  apiMaxHeaderBytes: {
+    env: 'TDM_API_MAX_HEADER_BYTES',
+    kind: 'bytes',
+    default: '16KiB',
+    min: 1024,
+    max: 1024 * 1024,
+    description: 'Bytes of request line and headers at most; more is 431 `TDM_ERR_HEADERS_TOO_LARGE`.',
+  },
+  apiHeadersTimeout: {
+    env: 'TDM_API_HEADERS_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    min: 100,
+    max: 600_000,
+    description:
+      'Time a client has to send the request headers (a client sending them at 1 byte/s is cut off); checked every second at most. At most TDM_API_REQUEST_TIMEOUT.',
+  },
+  apiRequestTimeout: {
+    env: 'TDM_API_REQUEST_TIMEOUT',
+    kind: 'duration',
+    default: '2m',
+    min: 100,
+    max: 3600_000,
+    description:
+      'Time a client has to send a whole request, body included (32 MiB in 2 minutes is about 2.2 Mbit/s); then 408 `TDM_ERR_REQUEST_TIMEOUT`.',
+  },
+  apiKeepAliveTimeout: {
+    env: 'TDM_API_KEEP_ALIVE_TIMEOUT',
+    kind: 'duration',
+    default: '5s',
+    min: 100,
+    max: 600_000,
+    description: 'An idle keep-alive connection is closed after this long.',
+  },
+  apiIdleTimeout: {
+    env: 'TDM_API_IDLE_TIMEOUT',
+    kind: 'duration',
+    default: '1m',
+    min: 100,
+    max: 3600_000,
+    description:
+      'A connection on which nothing moves either way (e.g. a client that stops reading an export) is closed after this long.',
+  },
+  apiMaxConnections: {
+    env: 'TDM_API_MAX_CONNECTIONS',
+    kind: 'int',
+    default: '1000',
+    min: 1,
+    max: 1_000_000,
+    description:
+      "Open connections to the API at most; more are closed at once. Keep it below the process's file descriptor limit (`ulimit -n`).",
+  },
+  apiRateLimit: {
+    env: 'TDM_API_RATE_LIMIT',
+    kind: 'int',
+    default: '1200',
+    min: 0,
+    max: 1_000_000_000,
+    description:
+      'Requests to /v1 per TDM_API_RATE_WINDOW at most, per bearer token (per client address without one); more get 429 `TDM_ERR_RATE_LIMITED` with `Retry-After`. 0 = no limit. /healthz, /readyz and /metrics are not limited.',
+  },
+  apiRateWindow: {
+    env: 'TDM_API_RATE_WINDOW',
+    kind: 'duration',
+    default: '1m',
+    min: 1000,
+    max: 24 * 3600_000,
+    description: 'The window of TDM_API_RATE_LIMIT.',
+  },
   metricsListen: {
     env: 'TDM_METRICS_LISTEN',
     kind: 'string',
@@ -642,6 +745,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (compiled.jobAckWaitMs <= compiled.checkTimeoutMs) {
     throw new ConfigError(
       `TDM_JOB_ACK_WAIT (${compiled.jobAckWaitMs}ms) must be longer than TDM_CHECK_TIMEOUT (${compiled.checkTimeoutMs}ms)`,
+    );
+  }
+  // Node refuses a headers timeout longer than the request timeout.
+  if (compiled.apiHeadersTimeoutMs > compiled.apiRequestTimeoutMs) {
+    throw new ConfigError(
+      `TDM_API_HEADERS_TIMEOUT (${compiled.apiHeadersTimeoutMs}ms) must not be longer than TDM_API_REQUEST_TIMEOUT (${compiled.apiRequestTimeoutMs}ms)`,
     );
   }
   return compiled;

@@ -29,6 +29,7 @@ export const VALIDATION_CODES = {
   TDM_ERR_MODE: 'mode is not "http" or "browser"',
   TDM_ERR_FIELD: 'a field has the wrong type or is unknown',
   TDM_ERR_REPORT_ID: 'reportId or source is empty or too long',
+  TDM_ERR_TEXT: 'a string holds a NUL character or a lone UTF-16 surrogate (not storable text)',
 } as const;
 export type ValidationCode = keyof typeof VALIDATION_CODES;
 

@@ -10,4 +10,6 @@ export * from './state-machine.js';
 export * from './timestamp.js';
 export * from './sleep.js';
 export * from './pacing.js';
+export * from './redact.js';
+export * from './text.js';
 export * from './domain-rates.js';

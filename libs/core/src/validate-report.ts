@@ -5,6 +5,7 @@
  */
 import { ValidationError } from './errors.js';
 import { describe, quote } from './quote.js';
+import { assertStorableText } from './text.js';
 import { parseTimestamp } from './timestamp.js';
 import type { ExpectedHashes, NormalizedReport } from './types.js';
 import { normalizeUrl } from './url.js';
@@ -81,6 +82,7 @@ export function validateReport(input: unknown, defaults: ValidateReportDefaults)
   if (typeof rawUrl !== 'string') {
     throw new ValidationError('TDM_ERR_FIELD', 'url', `url: expected a string, got ${describe(rawUrl)}`);
   }
+  assertStorableText('url', 'url', rawUrl);
   const normalized = normalizeUrl(rawUrl);
 
   const expected: ExpectedHashes = {};
@@ -112,6 +114,7 @@ function parseIdentifier(name: 'reportId' | 'source', value: unknown): string | 
   if (typeof value !== 'string') {
     throw new ValidationError('TDM_ERR_FIELD', name, `${name}: expected a string, got ${describe(value)}`);
   }
+  assertStorableText(name, name, value);
   const trimmed = value.trim();
   if (trimmed === '') throw new ValidationError('TDM_ERR_REPORT_ID', name, `${name}: empty`);
   if (trimmed.length > MAX_REPORT_ID_LENGTH) {
@@ -194,6 +197,8 @@ function parseLabels(value: unknown): Record<string, string> {
         `labels.${key}: ${label.length} characters, longer than the limit of ${MAX_LABEL_LENGTH}`,
       );
     }
+    assertStorableText('labels', 'labels key', key);
+    assertStorableText('labels', `labels.${key}`, label);
     labels.push([key, label]);
   }
   // fromEntries defines own properties, so a key named "__proto__" stays a plain key.

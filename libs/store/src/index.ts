@@ -7,6 +7,8 @@ export type {
   ApplyOptions,
   ClaimOptions,
   InsertReportsResult,
+  ItemCorrection,
+  NoticeCorrection,
   RemovalQuery,
   SchedulingPolicy,
   Store,

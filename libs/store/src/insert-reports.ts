@@ -2,9 +2,14 @@
  * insertReports: a constant number of multi-row statements per batch, in one transaction.
  *
  * 1. Look up which `(source, reportId)` pairs already exist: those are repeats, they
- *    return the stored item and change nothing (not even when they name another URL).
+ *    return the stored item and change nothing. A pair that names another URL than the
+ *    stored one (or than its first occurrence in the batch) is a conflict: it changes
+ *    nothing either, and the caller answers it as that report's error.
  * 2. Merge the new reports per URL (within the batch) and upsert the items: the earliest
  *    reportedAt and noticeSentAt, the first non-null expected hash, `browser` over `http`.
+ *    Once an item's removal is confirmed its reportedAt and noticeSentAt are frozen: a
+ *    later report (say with `noticeSentAt: 1970-01-01`) must not rewrite the measured
+ *    time to removal; only an audited admin correction may (correctNoticeTime).
  * 3. Insert the reports `ON CONFLICT DO NOTHING`; a pair inserted concurrently by another
  *    transaction meanwhile is resolved by reading it back.
  */
@@ -67,16 +72,18 @@ export async function insertReports(
   if (reports.length === 0) return [];
   const ids = reports.map((report) => report.reportId ?? randomUUID());
 
-  // 1. Repeats of reports stored earlier.
-  const stored = new Map<string, number>();
+  // 1. Repeats of reports stored earlier, with the URL of their item.
+  const stored = new Map<string, { itemId: number; url: string }>();
   const lookup = async (pairs: Array<{ source: string; id: string }>): Promise<void> => {
     if (pairs.length === 0) return;
-    const rows = await tx.query<{ source: string; report_id: string; item_id: number | string }>(
-      `SELECT r.source, r.report_id, r.item_id
-         FROM reports r JOIN unnest($1::text[], $2::text[]) AS k(source, report_id) USING (source, report_id)`,
+    const rows = await tx.query<{ source: string; report_id: string; item_id: number | string; url: string }>(
+      `SELECT r.source, r.report_id, r.item_id, i.url
+         FROM reports r JOIN unnest($1::text[], $2::text[]) AS k(source, report_id) USING (source, report_id)
+         JOIN items i ON i.item_id = r.item_id`,
       [pairs.map((p) => p.source), pairs.map((p) => p.id)],
     );
-    for (const row of rows) stored.set(keyOf(row.source, row.report_id), Number(row.item_id));
+    for (const row of rows)
+      stored.set(keyOf(row.source, row.report_id), { itemId: Number(row.item_id), url: row.url });
   };
   await lookup(reports.map((report, i) => ({ source: report.source, id: ids[i] as string })));
 
@@ -118,8 +125,10 @@ export async function insertReports(
                      $8::text[], $9::timestamptz[], $10::timestamptz[])
            AS u(url, original_url, host, registrable_domain, mode, sha256, sha1, md5, reported_at, notice_sent_at)
        ON CONFLICT (url_key) DO UPDATE SET
-         reported_at    = least(i.reported_at, excluded.reported_at),
-         notice_sent_at = least(i.notice_sent_at, excluded.notice_sent_at),
+         reported_at    = CASE WHEN i.confirmed_at IS NULL THEN least(i.reported_at, excluded.reported_at)
+                               ELSE i.reported_at END,
+         notice_sent_at = CASE WHEN i.confirmed_at IS NULL THEN least(i.notice_sent_at, excluded.notice_sent_at)
+                               ELSE i.notice_sent_at END,
          sha256         = coalesce(i.sha256, excluded.sha256),
          sha1           = coalesce(i.sha1, excluded.sha1),
          md5            = coalesce(i.md5, excluded.md5),
@@ -204,15 +213,17 @@ export async function insertReports(
     const first = firstIndex.get(key);
     const created = createdKeys.has(key) && first === i;
     // A repeat within the batch resolves to the item of the pair's first occurrence.
-    const itemId =
-      createdKeys.has(key) && first !== undefined
-        ? itemIds.get((reports[first] as NormalizedReport).url)
+    const firstUrl = first === undefined ? undefined : (reports[first] as NormalizedReport).url;
+    const resolved =
+      createdKeys.has(key) && firstUrl !== undefined
+        ? { itemId: itemIds.get(firstUrl), url: firstUrl }
         : stored.get(key);
-    if (itemId === undefined)
+    if (resolved?.itemId === undefined)
       throw new TdmError('TDM_ERR_STORE_INTERNAL', `insertReports: no item resolved for report ${reportId}`);
+    const conflict = resolved.url !== report.url;
     // itemCreated marks the first report (in input order) of an item this call created.
     const itemCreated = created && createdUrls.has(report.url) && !firstOfItem.has(report.url);
     if (itemCreated) firstOfItem.add(report.url);
-    return { reportId, itemId, created, itemCreated };
+    return { reportId, itemId: resolved.itemId, created, itemCreated, conflict };
   });
 }

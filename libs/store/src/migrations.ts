@@ -209,6 +209,26 @@ CREATE INDEX transitions_removals ON transitions (at, item_id) WHERE to_state = 
   },
   {
     version: 7,
+    name: 'item_corrections: admin corrections keep the old value',
+    sql: `
+-- Once an item's removal is confirmed, reports no longer move its notice time (that would
+-- rewrite the measured time to removal). An admin may correct it; each correction keeps
+-- the value it replaced, the reason and who made it. Rows are only ever inserted.
+CREATE TABLE item_corrections (
+  correction_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  item_id       bigint NOT NULL REFERENCES items (item_id),
+  field         text NOT NULL,
+  old_value     timestamptz,
+  new_value     timestamptz,
+  reason        text NOT NULL,
+  corrected_by  text,
+  corrected_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX item_corrections_item ON item_corrections (item_id, correction_id);
+`,
+  },
+  {
+    version: 8,
     name: 'service keys: the job ticket key shared by scheduler and results',
     sql: `
 -- Secrets the services that reach the database share, and the crawlers (no database

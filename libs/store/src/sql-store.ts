@@ -16,6 +16,7 @@ import { CheckLogPartitions, dayStart, isMissingPartition } from './check-log.js
 import { claimDueJobs } from './claim-due-jobs.js';
 import type { Database, StoreLogger } from './executor.js';
 import { insertReports } from './insert-reports.js';
+import { correctNoticeTime, type NoticeCorrection } from './correct-notice-time.js';
 import { runMigrations } from './migrations.js';
 import * as queries from './queries.js';
 import type {
@@ -23,6 +24,7 @@ import type {
   ApplyOptions,
   ClaimOptions,
   InsertReportsResult,
+  ItemCorrection,
   RemovalQuery,
   Store,
 } from './store.js';
@@ -116,6 +118,34 @@ export class SqlStore implements Store {
       this.#partitions.forget();
       return await run();
     }
+  }
+
+  async correctNoticeTime(itemId: number, correction: NoticeCorrection): Promise<boolean> {
+    if (!Number.isSafeInteger(itemId) || itemId <= 0) return false;
+    return await this.#db.transaction((tx) => correctNoticeTime(tx, itemId, correction));
+  }
+
+  async listCorrections(itemId: number): Promise<ItemCorrection[]> {
+    const rows = await this.#db.query<{
+      field: 'noticeSentAt';
+      old_value: Date | null;
+      new_value: Date | null;
+      reason: string;
+      corrected_by: string | null;
+      corrected_at: Date;
+    }>(
+      `SELECT field, old_value, new_value, reason, corrected_by, corrected_at
+         FROM item_corrections WHERE item_id = $1 ORDER BY correction_id`,
+      [itemId],
+    );
+    return rows.map((row) => ({
+      field: row.field,
+      oldValue: row.old_value?.toISOString() ?? null,
+      newValue: row.new_value?.toISOString() ?? null,
+      reason: row.reason,
+      correctedBy: row.corrected_by,
+      correctedAt: row.corrected_at.toISOString(),
+    }));
   }
 
   async getItem(itemId: number): Promise<ItemView | null> {

@@ -15,6 +15,9 @@ import type {
   SchedulePolicy,
   Transition,
 } from '@tdm/core';
+import type { NoticeCorrection } from './correct-notice-time.js';
+
+export type { NoticeCorrection } from './correct-notice-time.js';
 
 export interface InsertReportsResult {
   reportId: string;
@@ -27,6 +30,12 @@ export interface InsertReportsResult {
    * input order (the upsert locks in URL order to rule out deadlocks).
    */
   itemCreated: boolean;
+  /**
+   * True when `(source, reportId)` was stored earlier (or came earlier in the batch) for
+   * another URL: nothing was changed, `itemId` is the stored report's item, and the
+   * caller answers this report as a conflict (TDM_ERR_REPORT_CONFLICT).
+   */
+  conflict: boolean;
 }
 
 /** How the scheduler computes slots (from config). */
@@ -84,6 +93,16 @@ export interface ApplyOptions {
   hosterOf?: (ip: string) => string | null;
 }
 
+/** One kept correction of an item (see correctNoticeTime). */
+export interface ItemCorrection {
+  field: 'noticeSentAt';
+  oldValue: string | null;
+  newValue: string | null;
+  reason: string;
+  correctedBy: string | null;
+  correctedAt: string;
+}
+
 export interface RemovalQuery {
   since?: Date;
   until?: Date;
@@ -102,8 +121,10 @@ export interface Store {
    * Upserts items by normalised URL and inserts reports, idempotent on (source, reportId),
    * in one transaction. A new item is due at once (next check = now). Merging into an
    * existing item keeps the earliest reportedAt and noticeSentAt, the first non-null
-   * expected hashes, and `browser` over `http`. A repeated (source, reportId) returns the
-   * stored itemId with created=false and changes nothing. Answers in input order.
+   * expected hashes, and `browser` over `http`; once the item's removal is confirmed its
+   * reportedAt and noticeSentAt no longer move. A repeated (source, reportId) returns the
+   * stored itemId with created=false and changes nothing; one naming another URL also
+   * answers conflict=true. Answers in input order.
    */
   insertReports(reports: NormalizedReport[]): Promise<InsertReportsResult[]>;
 
@@ -141,6 +162,15 @@ export interface Store {
    * late one (it did happen); a redelivered one is not logged twice.
    */
   applyResults(results: CheckResult[], options: ApplyOptions): Promise<AppliedResult[]>;
+
+  /**
+   * An admin's correction of an item's notice time (reports cannot move it once the
+   * removal is confirmed): the old value is kept in `item_corrections` with the reason and
+   * who made it. False when there is no such item.
+   */
+  correctNoticeTime(itemId: number, correction: NoticeCorrection): Promise<boolean>;
+  /** The corrections of an item, oldest first. */
+  listCorrections(itemId: number): Promise<ItemCorrection[]>;
 
   getItem(itemId: number): Promise<ItemView | null>;
   listChecks(itemId: number, options?: { limit?: number }): Promise<CheckLogEntry[]>;

@@ -13,8 +13,8 @@ describe.each(BACKENDS)('insertReports on %s', (kind) => {
     const b = report({ reportId: 'b', url: 'http://two.example/y' });
     const first = await h.store.insertReports([a, b]);
     expect(first).toEqual([
-      { reportId: 'a', itemId: expect.any(Number), created: true, itemCreated: true },
-      { reportId: 'b', itemId: expect.any(Number), created: true, itemCreated: true },
+      { reportId: 'a', itemId: expect.any(Number), created: true, itemCreated: true, conflict: false },
+      { reportId: 'b', itemId: expect.any(Number), created: true, itemCreated: true, conflict: false },
     ]);
     expect(first[0]?.itemId).not.toBe(first[1]?.itemId);
     const item = await h.store.getItem(first[0]!.itemId);
@@ -29,8 +29,8 @@ describe.each(BACKENDS)('insertReports on %s', (kind) => {
 
     const again = await h.store.insertReports([b, a]);
     expect(again).toEqual([
-      { reportId: 'b', itemId: first[1]?.itemId, created: false, itemCreated: false },
-      { reportId: 'a', itemId: first[0]?.itemId, created: false, itemCreated: false },
+      { reportId: 'b', itemId: first[1]?.itemId, created: false, itemCreated: false, conflict: false },
+      { reportId: 'a', itemId: first[0]?.itemId, created: false, itemCreated: false, conflict: false },
     ]);
     expect(await count(h.db, 'reports')).toBe(2);
     expect(await count(h.db, 'items')).toBe(2);
@@ -43,7 +43,13 @@ describe.each(BACKENDS)('insertReports on %s', (kind) => {
     const [y] = await h.store.insertReports([
       report({ reportId: 'same', source: 's2', url: 'http://a.example/' }),
     ]);
-    expect(y).toEqual({ reportId: 'same', itemId: x?.itemId, created: true, itemCreated: false });
+    expect(y).toEqual({
+      reportId: 'same',
+      itemId: x?.itemId,
+      created: true,
+      itemCreated: false,
+      conflict: false,
+    });
     expect(await count(h.db, 'reports')).toBe(2);
   });
 
@@ -86,15 +92,15 @@ describe.each(BACKENDS)('insertReports on %s', (kind) => {
     const batch = [
       report({ reportId: 'd1', url, reportedAt: at(3_000) }),
       report({ reportId: 'd2', url, reportedAt: at(1_000), mode: 'browser' }),
-      report({ reportId: 'd1', url: 'http://other.example/' }), // a repeat naming another URL: ignored
+      report({ reportId: 'd1', url: 'http://other.example/' }), // a repeat naming another URL: a conflict
       report({ reportId: 'd3', url: 'http://third.example/' }),
     ];
     const out = await h.store.insertReports(batch);
-    expect(out.map((r) => [r.reportId, r.created, r.itemCreated])).toEqual([
-      ['d1', true, true],
-      ['d2', true, false],
-      ['d1', false, false],
-      ['d3', true, true],
+    expect(out.map((r) => [r.reportId, r.created, r.itemCreated, r.conflict])).toEqual([
+      ['d1', true, true, false],
+      ['d2', true, false, false],
+      ['d1', false, false, true],
+      ['d3', true, true, false],
     ]);
     expect(out[1]?.itemId).toBe(out[0]?.itemId);
     expect(out[2]?.itemId).toBe(out[0]?.itemId);

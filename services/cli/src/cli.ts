@@ -3,7 +3,7 @@
  * 1 failure at run time (message on stderr), 2 wrong usage (message and usage).
  */
 import { parseArgs } from 'node:util';
-import { TdmError } from '@tdm/core';
+import { TdmError, redactSecrets } from '@tdm/core';
 import { UsageError, type Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -58,14 +58,17 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`tdm ${command.name}: ${(error as Error).message}\n\n${commandHelp(command)}`);
+      process.stderr.write(
+        `tdm ${command.name}: ${redactSecrets((error as Error).message)}\n\n${commandHelp(command)}`,
+      );
       return 2;
     }
     if (error instanceof TdmError) {
-      process.stderr.write(`tdm ${command.name}: ${error.message}\n`);
+      process.stderr.write(`tdm ${command.name}: ${redactSecrets(error.message)}\n`);
       return 1;
     }
-    process.stderr.write(`tdm ${command.name}: ${(error as Error).stack ?? String(error)}\n`);
+    // Error messages may quote a connection string (a driver's "cannot connect to …").
+    process.stderr.write(`tdm ${command.name}: ${redactSecrets((error as Error).stack ?? String(error))}\n`);
     return 1;
   }
 }

@@ -10,6 +10,11 @@ import type { Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
 import { errorBody } from './errors.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { parseJsonBody } from './batch-body.js';
+import { clientErrorHandler } from './client-errors.js';
+import { hostGuard } from './host-guard.js';
+import type { JsonLimits } from './json-limits.js';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { SHARED_SCHEMAS, errorResponses } from './schemas.js';
 import { refuseUnknownQueryParameters } from './strict-query.js';
 import { registerReportRoutes } from './routes/reports.js';
@@ -46,18 +51,69 @@ export interface BuildAppOptions {
    * carries Strict-Transport-Security. @default plain HTTP
    */
   https?: CertificatePair;
+  /** JSON depth and string length limits. @default TDM_API_MAX_JSON_DEPTH, TDM_API_MAX_STRING_LENGTH */
+  jsonLimits?: Partial<JsonLimits>;
+  /** Host names answered besides localhost and IP literals. @default [] (TDM_ALLOWED_HOSTS) */
+  allowedHosts?: readonly string[];
+  /** Per-token rate limit on /v1. @default TDM_API_RATE_LIMIT per TDM_API_RATE_WINDOW */
+  rateLimit?: RateLimitOptions;
+  /** Limits of the HTTP server itself (they matter once listening). @default the TDM_API_* settings */
+  server?: Partial<ServerLimits>;
 }
+
+/** What a connection may hold or take before the server gives up on it. */
+export interface ServerLimits {
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** The defaults of every limit: the SETTINGS table's (one definition). */
+const DEFAULTS = loadConfig({ env: {} });
 
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 export const DEFAULT_MAX_REPORTS_PER_REQUEST = 10_000;
-export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = DEFAULTS.apiBodyLimit;
 
 /** Builds the API (routes, schemas, error mapping, OpenAPI document at /openapi.json). */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const server: ServerLimits = {
+    maxHeaderBytes: DEFAULTS.apiMaxHeaderBytes,
+    headersTimeoutMs: DEFAULTS.apiHeadersTimeoutMs,
+    requestTimeoutMs: DEFAULTS.apiRequestTimeoutMs,
+    keepAliveTimeoutMs: DEFAULTS.apiKeepAliveTimeoutMs,
+    idleTimeoutMs: DEFAULTS.apiIdleTimeoutMs,
+    maxConnections: DEFAULTS.apiMaxConnections,
+    ...options.server,
+  };
+  const jsonLimits: JsonLimits = {
+    maxDepth: DEFAULTS.apiMaxJsonDepth,
+    maxStringLength: DEFAULTS.apiMaxStringLength,
+    ...options.jsonLimits,
+  };
+  const httpLimits = {
+    maxHeaderSize: server.maxHeaderBytes,
+    headersTimeout: server.headersTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
+  };
   const app = Fastify({
-    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     loggerInstance: options.logger,
+    // Node enforces the headers and request timeouts only when it looks, every
+    // connectionsCheckingInterval (30 s by default): look every second at most.
+    // Both timeouts go to the constructor too: Node sets up its connection checks from them.
+    // Fastify hands `https` (not `http`) to the server it makes when serving TLS, so the
+    // same limits go into the HTTPS options as well.
+    http: httpLimits,
+    ...(options.https ? { https: { ...httpLimits, cert: options.https.cert, key: options.https.key } } : {}),
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    connectionTimeout: server.idleTimeoutMs,
+    clientErrorHandler,
     // Bodies of other routes are tiny; the reports route raises its own limit.
     bodyLimit: 1024 * 1024,
     // Probes and scrapes every few seconds would drown the request log.
@@ -71,6 +127,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
   }) as unknown as FastifyInstance;
 
+  app.server.maxConnections = server.maxConnections;
   // Only the types in body-types.ts are parsed; Fastify's default text/plain parser would
   // hand a route a string, answered 400 "not an array" instead of 415.
   app.removeContentTypeParser('text/plain');
@@ -85,6 +142,32 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(errorHandler);
   refuseUnknownQueryParameters(app);
   app.setNotFoundHandler(notFoundHandler);
+  // Before everything else: a rebinding page must not even spend a token's rate budget.
+  app.addHook('onRequest', hostGuard(options.allowedHosts ?? DEFAULTS.allowedHosts));
+  await registerRateLimit(
+    app,
+    options.rateLimit ?? { max: DEFAULTS.apiRateLimit, windowMs: DEFAULTS.apiRateWindowMs },
+  );
+  // JSON under the depth and string limits; a batch's bad elements are rejected alone.
+  const secureJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(
+        null,
+        parseJsonBody(body as string, jsonLimits, (text) => {
+          let parsed: unknown;
+          // Synchronous: it calls back before it returns.
+          void secureJson(request, text, (error, value) => {
+            if (error) throw error;
+            parsed = value;
+          });
+          return parsed;
+        }),
+      );
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(swagger, {
@@ -135,6 +218,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultSource: options.defaultSource ?? 'api',
     maxReportsPerRequest: options.maxReportsPerRequest ?? DEFAULT_MAX_REPORTS_PER_REQUEST,
     bodyLimit,
+    jsonLimits,
   });
   registerItemRoutes(app, options.store);
   registerRemovalRoutes(app, options.store);

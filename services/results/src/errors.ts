@@ -19,7 +19,17 @@ export const API_ERRORS = {
   },
   TDM_ERR_BODY_INVALID: { status: 400, description: 'the request body is empty or not parseable JSON' },
   TDM_ERR_BODY_NOT_ARRAY: { status: 400, description: 'the JSON body is not an array of reports' },
+  TDM_ERR_JSON_LIMIT: {
+    status: 400,
+    description:
+      'the JSON body nests deeper or holds a longer string than the limits (TDM_API_MAX_JSON_DEPTH, TDM_API_MAX_STRING_LENGTH)',
+  },
   TDM_ERR_NOT_FOUND: { status: 404, description: 'no such item, or no such route' },
+  TDM_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'the client did not send the headers or the whole request in time (TDM_API_HEADERS_TIMEOUT, TDM_API_REQUEST_TIMEOUT)',
+  },
   TDM_ERR_BODY_TOO_LARGE: {
     status: 413,
     description: 'the request body is larger than the body limit (32 MiB); the message names the limit',
@@ -32,6 +42,20 @@ export const API_ERRORS = {
     status: 415,
     description:
       'the Content-Type is not application/json or NDJSON (text/plain neither); the message names the accepted types',
+  },
+  TDM_ERR_HOST_NOT_ALLOWED: {
+    status: 421,
+    description:
+      'the Host header names no allowed host (TDM_ALLOWED_HOSTS, localhost, an IP literal): guards a loopback API against DNS rebinding',
+  },
+  TDM_ERR_RATE_LIMITED: {
+    status: 429,
+    description:
+      'too many requests for this token (or client address) in the window (TDM_API_RATE_LIMIT); Retry-After says when to try again',
+  },
+  TDM_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'the request line and headers are larger than TDM_API_MAX_HEADER_BYTES (16 KiB)',
   },
   TDM_ERR_INTERNAL: {
     status: 500,
@@ -52,6 +76,10 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 export const REPORT_ERRORS = {
   ...VALIDATION_CODES,
   TDM_ERR_NDJSON_LINE: 'a line of an NDJSON body is not valid JSON',
+  TDM_ERR_JSON_LIMIT:
+    'the report (or NDJSON line) nests deeper or holds a longer string than the limits (TDM_API_MAX_JSON_DEPTH, TDM_API_MAX_STRING_LENGTH)',
+  TDM_ERR_REPORT_CONFLICT:
+    'the (source, reportId) is already stored for another URL (or named another URL earlier in the batch); nothing was changed',
 } as const;
 
 export type ReportErrorCode = keyof typeof REPORT_ERRORS;

@@ -1,48 +1,86 @@
 /**
- * NDJSON bodies: one report per line. Each line is parsed on its own, so a broken line is
- * that report's error and the rest of the batch is still kept.
+ * NDJSON bodies, read as a stream: one report per line, each parsed on its own (a broken
+ * line is that report's error), with the body limit counted as the bytes arrive and the
+ * batch limit checked per line, so an oversized body is refused without holding it whole.
  */
+import { StringDecoder } from 'node:string_decoder';
+import { BatchBody, RejectedEntry, type BatchEntry } from './batch-body.js';
+import { ApiError } from './errors.js';
+import { scanJson, type JsonLimits } from './json-limits.js';
 
-/** A line that is not valid JSON; it takes its report's place in the batch. */
-export class UnparseableLine {
-  constructor(
-    readonly line: number,
-    readonly message: string,
-  ) {}
+export interface NdjsonOptions {
+  bodyLimit: number;
+  /** Reports per request at most; one more ends the read with TDM_ERR_BATCH_TOO_LARGE. */
+  maxEntries: number;
+  limits: JsonLimits;
 }
 
-/** A parsed NDJSON body, as the content-type parser hands it to the route. */
-export class NdjsonBody {
-  constructor(readonly entries: NdjsonEntry[]) {}
-}
-
-/** One NDJSON entry: the parsed value (anything JSON) or the parse failure, and its line. */
-export interface NdjsonEntry {
-  line: number;
-  value: unknown;
-}
-
-/**
- * Splits an NDJSON text into entries. Blank lines (and a trailing newline) are skipped and
- * do not count as reports; `\r\n` line ends are accepted. Stops counting at `limit + 1`
- * entries so that an oversized batch is refused without parsing all of it.
- */
-export function parseNdjson(text: string, limit: number): NdjsonEntry[] {
-  const entries: NdjsonEntry[] = [];
-  let start = 0;
-  let lineNo = 0;
-  while (start <= text.length && entries.length <= limit) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    lineNo += 1;
-    const raw = text.slice(start, end).trim();
-    start = end + 1;
-    if (raw === '') continue;
-    try {
-      entries.push({ line: lineNo, value: JSON.parse(raw) as unknown });
-    } catch (error) {
-      entries.push({ line: lineNo, value: new UnparseableLine(lineNo, (error as Error).message) });
-    }
+/** One line → its entry. Blank lines are no entry. */
+function parseLine(raw: string, line: number, limits: JsonLimits): BatchEntry | null {
+  const text = raw.trim();
+  if (text === '') return null;
+  const scan = scanJson(text, limits);
+  if (scan.whole !== null)
+    return { line, value: new RejectedEntry('TDM_ERR_JSON_LIMIT', `line ${line}: ${scan.whole}`) };
+  try {
+    return { line, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return {
+      line,
+      value: new RejectedEntry('TDM_ERR_NDJSON_LINE', `line ${line}: ${(error as Error).message}`),
+    };
   }
-  return entries;
+}
+
+function tooLarge(bodyLimit: number): ApiError {
+  return new ApiError('TDM_ERR_BODY_TOO_LARGE', `the request body is larger than ${bodyLimit} bytes`);
+}
+
+/** Reads an NDJSON body. `\r\n` line ends are accepted; blank lines do not count. */
+export async function readNdjson(
+  body: AsyncIterable<Buffer | string>,
+  options: NdjsonOptions,
+): Promise<BatchBody> {
+  const entries: BatchEntry[] = [];
+  const decoder = new StringDecoder('utf8');
+  let bytes = 0;
+  let pending = '';
+  let line = 0;
+  const take = (raw: string): void => {
+    line += 1;
+    const entry = parseLine(raw, line, options.limits);
+    if (entry === null) return;
+    entries.push(entry);
+    if (entries.length > options.maxEntries) {
+      throw new ApiError(
+        'TDM_ERR_BATCH_TOO_LARGE',
+        `a batch holds at most ${options.maxEntries} reports; split it into several requests`,
+      );
+    }
+  };
+  for await (const chunk of body) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    bytes += buffer.length;
+    if (bytes > options.bodyLimit) throw tooLarge(options.bodyLimit);
+    // Newlines are looked for in the new text only, and a line is copied once: a long
+    // line costs its length, not its length times the chunks it came in.
+    const text = decoder.write(buffer);
+    let newline = text.indexOf('\n');
+    if (newline === -1) {
+      pending += text;
+      continue;
+    }
+    take(pending + text.slice(0, newline));
+    let start = newline + 1;
+    newline = text.indexOf('\n', start);
+    while (newline !== -1) {
+      take(text.slice(start, newline));
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
+    pending = text.slice(start);
+  }
+  pending += decoder.end();
+  take(pending);
+  return new BatchBody(entries);
 }

@@ -67,6 +67,7 @@ describe.each(BACKENDS)('operations routes ($name)', (backend) => {
         '/v1/items/{itemId}',
         '/v1/items/{itemId}/checks',
         '/v1/removals',
+        '/v1/domains',
         '/v1/reports',
       ].sort(),
     );

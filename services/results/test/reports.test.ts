@@ -137,7 +137,8 @@ describe.each(BACKENDS)('POST /v1/reports ($name)', (backend) => {
       [{ payload: '', headers: { 'content-type': 'application/json' } }, 400, 'TDM_ERR_BODY_INVALID'],
       [
         {
-          payload: '[{"url": "https://example.org/", "__proto__": {"x": 1}}]',
+          // A prototype key in a body that is no batch (in a batch it is that report's error).
+          payload: '{"url": "https://example.org/", "__proto__": {"x": 1}}',
           headers: { 'content-type': 'application/json' },
         },
         400,

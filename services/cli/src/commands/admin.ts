@@ -1,5 +1,5 @@
 /** Short-lived commands: `migrate` and `config`. */
-import { SETTINGS, configurationMarkdown, loadConfig } from '@tdm/core';
+import { configurationMarkdown, loadConfig, redactSettings } from '@tdm/core';
 import type { Command } from '../command.js';
 import { createRuntime } from '../runtime/runtime.js';
 import { openConfiguredStore } from '../runtime/services.js';
@@ -30,8 +30,8 @@ export const configCommand: Command = {
   help: `Usage: tdm config [--markdown]
 
 Prints the configuration compiled from the environment, TDM_CONFIG and the defaults
-(passwords and tokens redacted). With --markdown prints the reference of every
-setting (the text of docs/configuration.md).`,
+(credentials in NATS_URL and DATABASE_URL, and every secret setting, redacted). With
+--markdown prints the reference of every setting (the text of docs/configuration.md).`,
   options: { markdown: { type: 'boolean' } },
   async run({ values, stdout }) {
     if (values['markdown']) {
@@ -39,15 +39,7 @@ setting (the text of docs/configuration.md).`,
       return 0;
     }
     const config = loadConfig();
-    const shown: Record<string, unknown> = {
-      ...config,
-      databaseUrl: config.databaseUrl.replace(/:[^:@/]*@/, ':[redacted]@'),
-    };
-    // Passwords and tokens: shown only as set or not.
-    for (const [name, spec] of Object.entries(SETTINGS)) {
-      if ('secret' in spec && spec.secret && shown[name] !== '') shown[name] = '[redacted]';
-    }
-    stdout.write(JSON.stringify(shown, null, 2) + '\n');
+    stdout.write(JSON.stringify(redactSettings(config), null, 2) + '\n');
     return 0;
   },
 };

@@ -140,7 +140,18 @@ Options:
         );
         const answers = await store.insertReports(valid.map((row) => row.report));
         const created = answers.filter((answer) => answer.created).length;
-        return { created, duplicate: answers.length - created, rejected: [] };
+        const conflicts: Rejected[] = [];
+        answers.forEach((answer, i) => {
+          const row = valid[i];
+          if (answer.conflict && row)
+            conflicts.push({
+              line: row.line,
+              code: 'TDM_ERR_REPORT_CONFLICT',
+              message: `reportId "${answer.reportId}" is already stored for another URL`,
+              row: row.raw,
+            });
+        });
+        return { created, duplicate: answers.length - created - conflicts.length, rejected: conflicts };
       };
     }
     const totals = { rows: 0, created: 0, duplicate: 0 };

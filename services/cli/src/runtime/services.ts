@@ -36,6 +36,7 @@ import type { Logger, Metrics } from '@tdm/telemetry';
 import { startEmbeddedNats } from './embedded-nats.js';
 import type { Lifecycle } from './lifecycle.js';
 import { parseListen } from './listen.js';
+import { makeDataDirPrivate, tightenTree } from './private-files.js';
 
 /** Grace time for in-flight checks at shutdown before they are handed back to the queue. */
 const STOP_GRACE_MS = 10_000;
@@ -48,6 +49,7 @@ export interface Runtime {
 }
 
 export async function openConfiguredStore(rt: Runtime): Promise<Store> {
+  if (!rt.config.databaseUrl) makeDataDirPrivate(rt.config.dataDir);
   const store = await openStore({
     databaseUrl: rt.config.databaseUrl || undefined,
     dataDir: rt.config.dataDir,
@@ -56,6 +58,7 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
   });
   rt.lifecycle.add('store', () => store.close());
   await store.migrate();
+  if (!rt.config.databaseUrl) tightenTree(rt.config.dataDir);
   rt.logger.info({ store: store.kind }, 'store ready');
   return store;
 }
@@ -103,6 +106,7 @@ export async function natsEndpoint(rt: Runtime, allowEmbedded: boolean): Promise
       `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
     );
   }
+  makeDataDirPrivate(rt.config.dataDir);
   const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
   rt.lifecycle.add('nats-server', () => nats.stop());
   return {
@@ -173,16 +177,30 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
   const files = httpsFiles(rt.config);
   const https = files === null ? undefined : loadCertificate(files);
-  // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
+  const { host, port } = parseListen(rt.config.listen);
+  const c = rt.config;
   const app = await buildApp({
     store,
     metrics: rt.metrics,
     logger,
+    // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
     ready: () => bus.connected,
     ...(https ? { https } : {}),
-    gridDemand: gridDemand(rt.config),
+    gridDemand: gridDemand(c),
+    bodyLimit: c.apiBodyLimit,
+    jsonLimits: { maxDepth: c.apiMaxJsonDepth, maxStringLength: c.apiMaxStringLength },
+    // The listen host is a name clients use when it is one (an IP literal is allowed anyway).
+    allowedHosts: [...c.allowedHosts, host],
+    rateLimit: { max: c.apiRateLimit, windowMs: c.apiRateWindowMs },
+    server: {
+      maxHeaderBytes: c.apiMaxHeaderBytes,
+      headersTimeoutMs: c.apiHeadersTimeoutMs,
+      requestTimeoutMs: c.apiRequestTimeoutMs,
+      keepAliveTimeoutMs: c.apiKeepAliveTimeoutMs,
+      idleTimeoutMs: c.apiIdleTimeoutMs,
+      maxConnections: c.apiMaxConnections,
+    },
   });
-  const { host, port } = parseListen(rt.config.listen);
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
   if (files !== null) {
@@ -198,7 +216,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const baseUrl = `${files === null ? 'http' : 'https'}://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
-  logger.info({ baseUrl }, 'results API listening');
+  logger.info({ host: shownHost, port: boundPort, tls: files !== null }, 'results API listening');
   return { baseUrl };
 }
 

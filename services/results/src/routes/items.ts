@@ -1,8 +1,13 @@
-/** GET /v1/items/{itemId} and GET /v1/items/{itemId}/checks: one item and its check log. */
+/**
+ * GET /v1/items/{itemId} and GET /v1/items/{itemId}/checks: one item and its check log;
+ * PATCH /v1/items/{itemId}: an admin's correction of its notice time.
+ */
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT, type Store } from '@tdm/store';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas.js';
+import { parseQueryTimestamp } from '../timestamps.js';
+import type {} from '../route-config.js';
 
 const itemIdParams = {
   type: 'object',
@@ -29,6 +34,53 @@ export function registerItemRoutes(app: FastifyInstance, store: Store): void {
     async (request) => {
       const item = await store.getItem(request.params.itemId);
       if (!item) throw new ApiError('TDM_ERR_NOT_FOUND', `no item ${request.params.itemId}`);
+      return item;
+    },
+  );
+
+  app.patch<{ Params: ItemParams; Body: { noticeSentAt: string | null; reason: string } }>(
+    '/v1/items/:itemId',
+    {
+      // Audited (h8a's plugin records admin changes); the old value is kept by the store.
+      config: { scope: 'admin', audit: true },
+      schema: {
+        summary: "Correct an item's notice time (admin)",
+        operationId: 'correctItemNoticeTime',
+        description:
+          'Reports cannot move the notice time of an item whose removal is confirmed (that would rewrite the ' +
+          'measured time to removal). An admin can: the old value is kept with the reason (item_corrections).',
+        tags: ['items'],
+        params: itemIdParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['noticeSentAt', 'reason'],
+          properties: {
+            noticeSentAt: {
+              type: 'string',
+              nullable: true,
+              description: 'ISO-8601 date-time with a zone, or null.',
+            },
+            reason: { type: 'string', minLength: 1, maxLength: 1000 },
+          },
+        },
+        response: { 200: { $ref: 'Item#' }, ...errorResponses(400, 404, 500) },
+      },
+    },
+    async (request) => {
+      const { itemId } = request.params;
+      const { noticeSentAt, reason } = request.body;
+      const corrected =
+        noticeSentAt === null ? null : (parseQueryTimestamp('noticeSentAt', noticeSentAt) ?? null);
+      // Who: the token's name once the auth plugin puts it on the request.
+      const who = (request as { tokenName?: unknown }).tokenName;
+      const found = await store.correctNoticeTime(itemId, {
+        noticeSentAt: corrected,
+        reason,
+        correctedBy: typeof who === 'string' ? who : null,
+      });
+      const item = found ? await store.getItem(itemId) : null;
+      if (!item) throw new ApiError('TDM_ERR_NOT_FOUND', `no item ${itemId}`);
       return item;
     },
   );

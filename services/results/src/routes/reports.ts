@@ -2,13 +2,16 @@
  * POST /v1/reports: a batch of reports as a JSON array or NDJSON. Each report is validated
  * on its own; the good ones are stored in one call, the bad ones answered with their code.
  */
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ValidationError, validateReport, type NormalizedReport } from '@tdm/core';
 import type { Metrics } from '@tdm/telemetry';
 import type { Store } from '@tdm/store';
 import { ApiError } from '../errors.js';
+import { BatchBody, RejectedEntry, type BatchEntry } from '../batch-body.js';
 import { NDJSON_TYPES } from '../body-types.js';
-import { NdjsonBody, UnparseableLine, parseNdjson } from '../ndjson.js';
+import type { JsonLimits } from '../json-limits.js';
+import { readNdjson } from '../ndjson.js';
 import { errorResponses } from '../schemas.js';
 
 export interface ReportsRouteOptions {
@@ -18,6 +21,7 @@ export interface ReportsRouteOptions {
   defaultSource: string;
   maxReportsPerRequest: number;
   bodyLimit: number;
+  jsonLimits: JsonLimits;
 }
 
 /** A rejected report as answered. */
@@ -34,11 +38,16 @@ interface Accepted {
 }
 
 export function registerReportRoutes(app: FastifyInstance, options: ReportsRouteOptions): void {
-  const { store, metrics, now, defaultSource, maxReportsPerRequest, bodyLimit } = options;
+  const { store, metrics, now, defaultSource, maxReportsPerRequest, bodyLimit, jsonLimits } = options;
 
-  // The NDJSON parser splits lines itself, so that one broken line stays one report's error.
-  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string', bodyLimit }, (_request, body, done) => {
-    done(null, new NdjsonBody(parseNdjson(body as string, maxReportsPerRequest)));
+  // NDJSON is read as a stream, line by line, so that one broken line stays one report's
+  // error and an oversized body is refused as soon as it passes the limit.
+  app.addContentTypeParser(NDJSON_TYPES, async (request: FastifyRequest, payload: IncomingMessage) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > bodyLimit) {
+      throw new ApiError('TDM_ERR_BODY_TOO_LARGE', `the request body is larger than ${bodyLimit} bytes`);
+    }
+    return await readNdjson(payload, { bodyLimit, maxEntries: maxReportsPerRequest, limits: jsonLimits });
   });
 
   app.post(
@@ -98,30 +107,43 @@ export function registerReportRoutes(app: FastifyInstance, options: ReportsRoute
       const stored = good.length > 0 ? await store.insertReports(good) : [];
       let created = 0;
       let duplicate = 0;
+      let conflicts = 0;
       stored.forEach((result, i) => {
         const index = goodIndex[i] as number;
+        if (result.conflict) {
+          conflicts += 1;
+          const line = entries[index]?.line;
+          answers[index] = {
+            index,
+            ...(line === undefined ? {} : { line }),
+            error: {
+              code: 'TDM_ERR_REPORT_CONFLICT',
+              field: 'reportId',
+              message: `reportId "${result.reportId}" of this source is already stored for another URL; use a new reportId`,
+            },
+          };
+          return;
+        }
         answers[index] = { reportId: result.reportId, itemId: result.itemId, created: result.created };
         if (result.created) created += 1;
         else duplicate += 1;
       });
-      const rejected = entries.length - stored.length;
+      const accepted = stored.length - conflicts;
+      const rejected = entries.length - accepted;
       if (created > 0) metrics.reports.inc({ result: 'created' }, created);
       if (duplicate > 0) metrics.reports.inc({ result: 'duplicate' }, duplicate);
       if (rejected > 0) metrics.reports.inc({ result: 'rejected' }, rejected);
-      request.log.info({ accepted: stored.length, created, duplicate, rejected }, 'reports received');
-      void reply.header('x-tdm-accepted', String(stored.length)).header('x-tdm-rejected', String(rejected));
+      request.log.info({ accepted, created, duplicate, rejected }, 'reports received');
+      void reply.header('x-tdm-accepted', String(accepted)).header('x-tdm-rejected', String(rejected));
       return answers;
     },
   );
 }
 
-interface Entry {
-  value: unknown;
-  line?: number;
-}
+type Entry = BatchEntry;
 
 function toEntries(body: unknown): Entry[] {
-  if (body instanceof NdjsonBody) return body.entries;
+  if (body instanceof BatchBody) return body.entries;
   if (!Array.isArray(body)) {
     throw new ApiError(
       'TDM_ERR_BODY_NOT_ARRAY',
@@ -140,15 +162,11 @@ function validateEntry(
   goodIndex: number[],
 ): Rejected | undefined {
   const where = entry.line === undefined ? {} : { line: entry.line };
-  if (entry.value instanceof UnparseableLine) {
+  if (entry.value instanceof RejectedEntry) {
     return {
       index,
       ...where,
-      error: {
-        code: 'TDM_ERR_NDJSON_LINE',
-        field: 'report',
-        message: `line ${entry.value.line}: ${entry.value.message}`,
-      },
+      error: { code: entry.value.code, field: 'report', message: entry.value.message },
     };
   }
   try {
