@@ -148,6 +148,49 @@ export const SETTINGS = {
     default: '',
     description: 'Private key (PEM) of TDM_TLS_CERT.',
   },
+  auth: {
+    env: 'TDM_AUTH',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'Require a bearer token on every `/v1` route (docs/security.md). `off` is accepted only when TDM_LISTEN is a loopback address.',
+  },
+  adminToken: {
+    env: 'TDM_ADMIN_TOKEN',
+    kind: 'string',
+    default: '',
+    description:
+      'An operator-chosen admin token (at least 32 characters) the results service accepts besides the tokens in the store. Empty: none (the first start then writes a generated one to `<dataDir>/admin.token`).',
+  },
+  adminTokenFile: {
+    env: 'TDM_ADMIN_TOKEN_FILE',
+    kind: 'string',
+    default: '',
+    description:
+      'File holding the admin token (e.g. a mounted Kubernetes Secret); read at start, surrounding whitespace dropped. Used when TDM_ADMIN_TOKEN is empty.',
+  },
+  metricsToken: {
+    env: 'TDM_METRICS_TOKEN',
+    kind: 'string',
+    default: '',
+    description:
+      'When set, `/metrics` of the results service wants `Authorization: Bearer <this>` (Prometheus `authorization` in the scrape config). Empty: `/metrics` is open (it carries no URL).',
+  },
+  token: {
+    env: 'TDM_TOKEN',
+    kind: 'string',
+    default: '',
+    description:
+      'Bearer token the CLI sends to the API (`tdm import --api`, `tdm export --api`, `tdm token`, `tdm audit`). `--token-file` wins over it; empty: TDM_ADMIN_TOKEN[_FILE], else `<dataDir>/admin.token` when it exists.',
+  },
+  auditRetention: {
+    env: 'TDM_AUDIT_RETENTION',
+    kind: 'duration',
+    default: '400d',
+    min: 24 * 3600_000,
+    description:
+      'How long audit rows (who read which URLs, token changes) are kept; older ones are pruned daily.',
+  },
   allowedHosts: {
     env: 'TDM_ALLOWED_HOSTS',
     kind: 'list',
@@ -747,6 +790,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       `TDM_JOB_ACK_WAIT (${compiled.jobAckWaitMs}ms) must be longer than TDM_CHECK_TIMEOUT (${compiled.checkTimeoutMs}ms)`,
     );
   }
+  if (compiled.adminToken !== '' && compiled.adminToken.trim().length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `TDM_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (it is the key to every URL)`,
+    );
+  }
+  if (!compiled.auth && !isLoopbackListen(compiled.listen)) {
+    throw new ConfigError(
+      `TDM_AUTH=off is refused: TDM_LISTEN (${compiled.listen}) is not a loopback address, so anyone who reaches the port could read every URL`,
+    );
+  }
   // Node refuses a headers timeout longer than the request timeout.
   if (compiled.apiHeadersTimeoutMs > compiled.apiRequestTimeoutMs) {
     throw new ConfigError(
@@ -754,6 +807,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     );
   }
   return compiled;
+}
+
+/** Shortest operator-chosen admin token accepted. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/** True when a `host:port` listen address binds loopback only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackListen(listen: string): boolean {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):\d+$/.exec(listen.trim());
+  if (!match) return false;
+  const host = (match[1] ?? match[2] ?? '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** The configuration reference page (docs/configuration.md), generated from SETTINGS. */

@@ -278,3 +278,34 @@ describe('docs/configuration.md', () => {
     }
   });
 });
+
+describe('access settings', () => {
+  it('has auth on by default, no admin or metrics token, audit kept 400 days', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({
+      auth: true,
+      adminToken: '',
+      adminTokenFile: '',
+      metricsToken: '',
+      token: '',
+      auditRetentionMs: 400 * 86_400_000,
+    });
+  });
+
+  it('accepts TDM_AUTH=off only on a loopback listen address', () => {
+    for (const listen of ['127.0.0.1:8080', '127.0.0.2:0', '[::1]:8080', 'localhost:8080']) {
+      expect(loadConfig({ env: { TDM_AUTH: 'off', TDM_LISTEN: listen } }).auth, listen).toBe(false);
+    }
+    for (const listen of ['0.0.0.0:8080', ':8080', '[::]:8080', '10.0.0.5:8080', 'example.org:80']) {
+      expect(() => loadConfig({ env: { TDM_AUTH: 'off', TDM_LISTEN: listen } }), listen).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ env: { TDM_AUTH: 'off', TDM_LISTEN: '0.0.0.0:8080' } })).toThrow(
+      /TDM_AUTH=off is refused/,
+    );
+    expect(loadConfig({ env: { TDM_LISTEN: '0.0.0.0:8080' } }).auth).toBe(true);
+  });
+
+  it('refuses an admin token shorter than 32 characters', () => {
+    expect(() => loadConfig({ env: { TDM_ADMIN_TOKEN: 'short' } })).toThrow(/at least 32 characters/);
+    expect(loadConfig({ env: { TDM_ADMIN_TOKEN: 'x'.repeat(32) } }).adminToken).toBe('x'.repeat(32));
+  });
+});

@@ -20,3 +20,4 @@ export { MIGRATIONS, type Migration } from './migrations.js';
 export { DEFAULT_CHECKS_LIMIT, MAX_CHECKS_LIMIT } from './queries.js';
 export { pgConnection, type PgConnection, type PgTlsSettings, type SslMode } from './pg-tls.js';
 export type { DomainCapacity, DomainCapacityQuery } from './domain-capacity.js';
+export type { AuditEntry, AuditQuery, AuditRecord, NewToken, TokenRecord } from './access.js';

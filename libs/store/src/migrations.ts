@@ -229,6 +229,54 @@ CREATE INDEX item_corrections_item ON item_corrections (item_id, correction_id);
   },
   {
     version: 8,
+    name: 'access: API tokens and the append-only audit log',
+    sql: `
+-- API tokens. Only the SHA-256 of a token is kept: tokens are 256 random bits, so a fast
+-- hash is as safe as a slow one (nobody can guess a preimage), and the lookup is one
+-- index probe. A revoked token keeps its row (revoked_at), so the audit log still names it.
+CREATE TABLE api_tokens (
+  token_id     text PRIMARY KEY,
+  name         text NOT NULL,
+  token_hash   bytea NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
+  scopes       text[] NOT NULL,
+  expires_at   timestamptz,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz,
+  revoked_at   timestamptz
+);
+
+-- Who read which URLs, and every change of tokens and webhooks. Append-only: rows are
+-- never updated, and deleted only by the retention prune, which sets tdm.audit_prune for
+-- its own transaction (a speed bump against a stray DELETE, not against a superuser).
+CREATE TABLE audit_log (
+  audit_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at         timestamptz NOT NULL DEFAULT now(),
+  token_id   text,
+  token_name text,
+  method     text NOT NULL,
+  route      text NOT NULL,
+  path       text NOT NULL,
+  query      jsonb NOT NULL DEFAULT '{}'::jsonb,
+  status     integer NOT NULL,
+  rows       integer NOT NULL,
+  client     text
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+CREATE FUNCTION tdm_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND current_setting('tdm.audit_prune', true) = 'on' THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION tdm_audit_append_only();
+`,
+  },
+  {
+    version: 9,
     name: 'service keys: the job ticket key shared by scheduler and results',
     sql: `
 -- Secrets the services that reach the database share, and the crawlers (no database

@@ -11,6 +11,8 @@ import {
   type RemovalRow,
 } from '@tdm/core';
 import { randomBytes } from 'node:crypto';
+import * as access from './access.js';
+import type { AuditEntry, AuditQuery, AuditRecord, NewToken, TokenRecord } from './access.js';
 import { applyResults } from './apply-results.js';
 import { CheckLogPartitions, dayStart, isMissingPartition } from './check-log.js';
 import { claimDueJobs } from './claim-due-jobs.js';
@@ -198,5 +200,45 @@ export class SqlStore implements Store {
     if (result.dropped.length > 0)
       this.#logger.info({ dropped: result.dropped }, 'check log partitions dropped');
     return result;
+  }
+
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    return await access.createToken(this.#db, token);
+  }
+
+  async createFirstToken(token: NewToken): Promise<boolean> {
+    return await access.createFirstToken(this.#db, token);
+  }
+
+  async findTokenByHash(hash: Buffer): Promise<TokenRecord | null> {
+    return await access.findTokenByHash(this.#db, hash);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return await access.listTokens(this.#db);
+  }
+
+  async countTokens(): Promise<number> {
+    return await access.countTokens(this.#db);
+  }
+
+  async revokeToken(id: string, at: Date): Promise<boolean> {
+    return await access.revokeToken(this.#db, id, at);
+  }
+
+  async touchToken(id: string, at: Date, minIntervalMs: number): Promise<void> {
+    await access.touchToken(this.#db, id, at, minIntervalMs);
+  }
+
+  async appendAudit(entries: AuditEntry[]): Promise<void> {
+    await access.appendAudit(this.#db, entries);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return await access.listAudit(this.#db, query);
+  }
+
+  async pruneAudit(before: Date): Promise<number> {
+    return await access.pruneAudit(this.#db, before);
   }
 }

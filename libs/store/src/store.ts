@@ -15,6 +15,7 @@ import type {
   SchedulePolicy,
   Transition,
 } from '@tdm/core';
+import type { AuditEntry, AuditQuery, AuditRecord, NewToken, TokenRecord } from './access.js';
 import type { NoticeCorrection } from './correct-notice-time.js';
 
 export type { NoticeCorrection } from './correct-notice-time.js';
@@ -189,4 +190,29 @@ export interface Store {
    * that asks gets the same one (the first insert wins). Used for the job ticket key.
    */
   serviceKey(name: string, bytes: number): Promise<Uint8Array>;
+
+  /** Stores a new API token (its hash only). */
+  createToken(token: NewToken): Promise<TokenRecord>;
+  /**
+   * Stores `token` only if the store holds no token at all (the first admin, made at
+   * start-up); false when there already is one. Safe when several services start at once.
+   */
+  createFirstToken(token: NewToken): Promise<boolean>;
+  /** The token with this SHA-256 hash, revoked or expired ones included; null when none. */
+  findTokenByHash(hash: Buffer): Promise<TokenRecord | null>;
+  /** Every token (no secrets), oldest first. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Tokens ever created, revoked ones included. */
+  countTokens(): Promise<number>;
+  /** Revokes at once; false when there is no such token or it was revoked already. */
+  revokeToken(id: string, at: Date): Promise<boolean>;
+  /** Records a use, unless the last recorded one is less than `minIntervalMs` before `at`. */
+  touchToken(id: string, at: Date, minIntervalMs: number): Promise<void>;
+
+  /** Appends audit rows. The audit log has no update path; rows leave it only by pruneAudit. */
+  appendAudit(entries: AuditEntry[]): Promise<void>;
+  /** Audit rows at or after `since`, oldest first, at most `limit`. */
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Deletes audit rows older than `before` (the retention); returns how many. */
+  pruneAudit(before: Date): Promise<number>;
 }

@@ -41,6 +41,12 @@ export interface Metrics {
   schedulerBehind: Gauge;
   /** Stops the event loop sampler (tests; a service simply exits). */
   stop(): void;
+  /** Audited API reads (routes that return URLs), by the scope they needed; never a URL label. */
+  apiReads: Counter<'scope'>;
+  /** API requests refused by access control, by status (401, 403). */
+  apiDenied: Counter<'status'>;
+  /** Audit rows that could not be written (the request was served; the log has the error). */
+  auditWriteFailures: Counter;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -153,5 +159,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     stop,
+    apiReads: new Counter({
+      name: 'tdm_api_reads_total',
+      help: 'Audited API reads (items, checks, removals, exports: what shows URLs), by the scope they needed.',
+      labelNames: ['scope'],
+      registers,
+    }),
+    apiDenied: new Counter({
+      name: 'tdm_api_denied_total',
+      help: 'API requests refused by access control: 401 (no valid token) or 403 (scope missing).',
+      labelNames: ['status'],
+      registers,
+    }),
+    auditWriteFailures: new Counter({
+      name: 'tdm_audit_write_failures_total',
+      help: 'Audit rows the results service could not write to the store.',
+      registers,
+    }),
   };
 }

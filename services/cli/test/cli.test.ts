@@ -23,7 +23,18 @@ describe('tdm command line', () => {
   it('lists its commands and explains each one', async () => {
     const overview = await tdm(['--help']);
     expect(overview.code).toBe(0);
-    for (const name of ['up', 'scheduler', 'crawler', 'results', 'import', 'export', 'migrate', 'demo']) {
+    for (const name of [
+      'up',
+      'scheduler',
+      'crawler',
+      'results',
+      'import',
+      'export',
+      'migrate',
+      'demo',
+      'token',
+      'audit',
+    ]) {
       expect(overview.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
       const help = await tdm([name, '--help']);
       expect(help.code, name).toBe(0);

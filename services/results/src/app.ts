@@ -23,6 +23,9 @@ import { registerRemovalRoutes } from './routes/removals.js';
 import { registerDomainRoutes } from './routes/domains.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { HSTS_HEADER, type CertificatePair } from './https-certificate.js';
+import { registerTokenRoutes } from './routes/tokens.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { accessControl, SECURITY_SCHEME } from './auth/access-plugin.js';
 
 export interface BuildAppOptions {
   store: Store;
@@ -59,6 +62,20 @@ export interface BuildAppOptions {
   rateLimit?: RateLimitOptions;
   /** Limits of the HTTP server itself (they matter once listening). @default the TDM_API_* settings */
   server?: Partial<ServerLimits>;
+  /**
+   * Access control (docs/security.md). Without it every /v1 route wants a token from the
+   * store. `enabled: false` is TDM_AUTH=off: the caller must only do that on loopback.
+   */
+  auth?: AuthOptions;
+}
+
+export interface AuthOptions {
+  /** @default true */
+  enabled?: boolean;
+  /** An operator-chosen admin token (TDM_ADMIN_TOKEN), accepted besides the store's tokens. */
+  adminToken?: string;
+  /** When set, /metrics wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
 }
 
 /** What a connection may hold or take before the server gives up on it. */
@@ -139,6 +156,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   }
 
+  const now = options.now ?? (() => new Date());
   app.setErrorHandler(errorHandler);
   refuseUnknownQueryParameters(app);
   app.setNotFoundHandler(notFoundHandler);
@@ -170,6 +188,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
+  // Before swagger and the routes: its onRoute hook refuses a /v1 route without a scope
+  // and writes each route's scope into the OpenAPI operation.
+  await app.register(accessControl, {
+    store: options.store,
+    metrics: options.metrics,
+    now,
+    enabled: options.auth?.enabled ?? true,
+    ...(options.auth?.adminToken ? { adminToken: options.auth.adminToken } : {}),
+    ...(options.auth?.metricsToken ? { metricsToken: options.auth.metricsToken } : {}),
+  });
+
   await app.register(swagger, {
     // Shared schemas keep their $id as the component name (Report, Item, …), not def-N.
     refResolver: {
@@ -184,7 +213,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
         description:
           'Reports in, removal timestamps out. Every error response is `{error: {code, message}}` with a stable ' +
-          '`TDM_ERR_*` code; docs/api.md lists them all.',
+          '`TDM_ERR_*` code; docs/api.md lists them all. Every `/v1` route needs `Authorization: Bearer <token>` ' +
+          'with the scope named in its `x-tdm-scope` (docs/security.md).',
+      },
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer' },
+        },
       },
       // The address is the operator's (TDM_LISTEN), so the document names it as a variable.
       servers: [
@@ -197,14 +232,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         },
       ],
       // Every operation needs a bearer token unless it says `security: []` (probes, metrics, this document).
-      components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
-      },
-      security: [{ bearerAuth: [] }],
+      security: [{ [SECURITY_SCHEME]: [] }],
       tags: [
         { name: 'reports', description: 'Submitting reports' },
         { name: 'items', description: 'Tracked URLs and their checks' },
         { name: 'removals', description: 'Removal timestamps for analysis' },
+        { name: 'access', description: 'API tokens and the audit log (admin)' },
         { name: 'operations', description: 'Metrics, health, readiness, this document' },
       ],
     },
@@ -214,7 +247,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerReportRoutes(app, {
     store: options.store,
     metrics: options.metrics,
-    now: options.now ?? (() => new Date()),
+    now,
     defaultSource: options.defaultSource ?? 'api',
     maxReportsPerRequest: options.maxReportsPerRequest ?? DEFAULT_MAX_REPORTS_PER_REQUEST,
     bodyLimit,
@@ -223,6 +256,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerItemRoutes(app, options.store);
   registerRemovalRoutes(app, options.store);
   registerDomainRoutes(app, options.store, options.gridDemand ?? gridDemand(loadConfig({ env: {} })));
+  registerTokenRoutes(app, options.store, now);
+  registerAuditRoutes(app, options.store);
   registerOpsRoutes(app, {
     store: options.store,
     metrics: options.metrics,

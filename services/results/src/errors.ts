@@ -19,6 +19,11 @@ export const API_ERRORS = {
   },
   TDM_ERR_BODY_INVALID: { status: 400, description: 'the request body is empty or not parseable JSON' },
   TDM_ERR_BODY_NOT_ARRAY: { status: 400, description: 'the JSON body is not an array of reports' },
+  TDM_ERR_UNAUTHENTICATED: {
+    status: 401,
+    description: 'no Authorization: Bearer token, or the token is unknown, expired or revoked',
+  },
+  TDM_ERR_FORBIDDEN: { status: 403, description: "the token is valid but lacks the route's scope" },
   TDM_ERR_JSON_LIMIT: {
     status: 400,
     description:

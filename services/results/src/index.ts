@@ -5,8 +5,21 @@ export {
   buildApp,
   DEFAULT_BODY_LIMIT,
   DEFAULT_MAX_REPORTS_PER_REQUEST,
+  type AuthOptions,
   type BuildAppOptions,
 } from './app.js';
+export {
+  accessControl,
+  countAuditRows,
+  SECURITY_SCHEME,
+  type AccessOptions,
+  type GuardedRoute,
+} from './auth/access-plugin.js';
+export { SCOPES, SCOPE_DESCRIPTIONS, grants, isScope, type Scope } from './auth/scopes.js';
+export { TOKEN_PREFIX, generateToken, generateTokenId, hashToken } from './auth/token-secret.js';
+export { TOUCH_INTERVAL_MS } from './auth/authenticator.js';
+export type { Principal } from './auth/principal.js';
+export { startAuditMaintenance, type AuditMaintenance } from './audit-maintenance.js';
 export {
   createResultsConsumer,
   createResultsHandler,

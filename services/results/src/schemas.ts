@@ -270,6 +270,8 @@ export const SHARED_SCHEMAS = [
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request (TDM_ERR_BAD_REQUEST, TDM_ERR_ITEM_ID, TDM_ERR_TIMESTAMP, TDM_ERR_BODY_INVALID, TDM_ERR_BODY_NOT_ARRAY).',
+  401: 'No valid bearer token (TDM_ERR_UNAUTHENTICATED).',
+  403: "The token lacks the route's scope (TDM_ERR_FORBIDDEN).",
   404: 'Not found (TDM_ERR_NOT_FOUND).',
   413: 'Too large (TDM_ERR_BODY_TOO_LARGE, TDM_ERR_BATCH_TOO_LARGE).',
   415: 'Unsupported content type (TDM_ERR_MEDIA_TYPE).',

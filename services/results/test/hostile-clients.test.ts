@@ -294,6 +294,9 @@ describe('limits on real sockets', () => {
       },
       rateLimit: { max: 5, windowMs: 60_000 },
       allowedHosts: ['tdm.internal.example'],
+      // Transport limits only: made-up bearer values must reach the rate limiter, not be
+      // refused as unknown tokens (access control has its own tests, auth.test.ts).
+      auth: { enabled: false },
     });
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const address = h.app.server.address();

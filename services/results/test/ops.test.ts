@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createMetrics } from '@tdm/telemetry';
 import { buildApp } from '@tdm/results';
-import { BACKENDS, openHarness, postReports, silentLogger, type Harness } from './support.js';
+import {
+  BACKENDS,
+  TEST_ADMIN_TOKEN,
+  bearer,
+  openHarness,
+  postReports,
+  silentLogger,
+  type Harness,
+} from './support.js';
 
 describe.each(BACKENDS)('operations routes ($name)', (backend) => {
   let h: Harness;
@@ -64,17 +72,23 @@ describe.each(BACKENDS)('operations routes ($name)', (backend) => {
         '/metrics',
         '/openapi.json',
         '/readyz',
+        '/v1/audit',
+        '/v1/domains',
+        '/v1/tokens',
+        '/v1/tokens/{id}',
         '/v1/items/{itemId}',
         '/v1/items/{itemId}/checks',
         '/v1/removals',
-        '/v1/domains',
         '/v1/reports',
       ].sort(),
     );
     type Operation = { responses?: Record<string, unknown> };
     for (const [path, operations] of Object.entries<Record<string, Operation>>(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        expect(operation.responses?.['200'], `${method} ${path}`).toBeDefined();
+        expect(
+          operation.responses?.['200'] ?? operation.responses?.['201'],
+          `${method} ${path}`,
+        ).toBeDefined();
       }
     }
     expect(Object.keys(doc.paths['/v1/reports'].post.requestBody.content).sort()).toEqual([
@@ -120,12 +134,17 @@ describe('request logging', () => {
     };
     const { store, cleanup } = await BACKENDS[0]!.open();
     const logger = createLogger({ service: 'results', level: 'info', destination });
-    const app = await buildApp({ store, metrics: createMetrics({ defaultMetrics: false }), logger });
+    const app = await buildApp({
+      store,
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger,
+      auth: { adminToken: TEST_ADMIN_TOKEN },
+    });
     try {
       for (const url of ['/healthz', '/readyz', '/metrics'])
         expect((await app.inject({ url })).statusCode).toBe(200);
       expect(lines.filter((l) => l.msg === 'incoming request')).toEqual([]);
-      await app.inject({ url: '/v1/items/424242' });
+      await app.inject({ url: '/v1/items/424242', headers: bearer(TEST_ADMIN_TOKEN) });
       const incoming = lines.filter((l) => l.msg === 'incoming request');
       expect(incoming).toHaveLength(1);
       expect(incoming[0]).toMatchObject({ service: 'results', reqId: expect.any(String) });
@@ -144,6 +163,7 @@ describe('a store that does not answer', () => {
       store,
       metrics: createMetrics({ defaultMetrics: false }),
       logger: silentLogger(),
+      auth: { adminToken: TEST_ADMIN_TOKEN },
     });
     try {
       await cleanup(); // closes the store
@@ -155,7 +175,7 @@ describe('a store that does not answer', () => {
         { method: 'GET' as const, url: '/v1/items/1' },
         { method: 'GET' as const, url: '/v1/removals?format=csv' },
       ]) {
-        const failed = await app.inject(request);
+        const failed = await app.inject({ ...request, headers: bearer(TEST_ADMIN_TOKEN) });
         expect(failed.statusCode, request.url).toBe(500);
         expect(failed.json(), request.url).toEqual({
           error: {

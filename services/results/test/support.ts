@@ -2,7 +2,7 @@
  * Shared test setup: a real store (embedded PGlite, and PostgreSQL at TEST_DATABASE_URL
  * through @tdm/test-helpers), the app built on it, and synthetic check results.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type CheckResult, type Config, type OfflineReason, type Outcome } from '@tdm/core';
 import { createJobTickets, type JobTickets } from '@tdm/bus';
 import { openStore, type Store } from '@tdm/store';
@@ -39,9 +39,38 @@ export function silentLogger(): Logger {
   return createLogger({ service: 'results-test', level: 'silent' });
 }
 
+/** The admin token every harness app accepts (TDM_ADMIN_TOKEN in production). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
+
+/** `Authorization` header with a token. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * Makes `app.inject()` send the admin token unless the request names its own
+ * `authorization` header, so the route tests read as before while access control is on
+ * (`Harness.anonymous` sends none).
+ */
+function injectWithToken(
+  app: FastifyInstance,
+  token: string,
+): (options: InjectOptions | string) => Promise<LightMyRequestResponse> {
+  const inject = app.inject.bind(app);
+  return (options) => {
+    const opts: InjectOptions = typeof options === 'string' ? { url: options } : options;
+    const headers = (opts.headers ?? {}) as Record<string, string | undefined>;
+    if ('authorization' in headers) return inject(opts);
+    return inject({ ...opts, headers: { ...headers, ...bearer(token) } });
+  };
+}
+
 export interface Harness {
   store: Store;
+  /** The app; its `inject()` sends the admin token (see `anonymous` for none). */
   app: FastifyInstance;
+  /** The app's own inject, sending no token. */
+  anonymous: FastifyInstance['inject'];
   metrics: Metrics;
   config: Config;
   logger: Logger;
@@ -57,11 +86,21 @@ export async function openHarness(
   const { store, cleanup } = await backend.open();
   const metrics = createMetrics({ defaultMetrics: false });
   const logger = silentLogger();
-  const app = await buildApp({ store, metrics, logger, ...options });
+  const app = await buildApp({
+    store,
+    metrics,
+    logger,
+    auth: { adminToken: TEST_ADMIN_TOKEN },
+    ...options,
+  });
+  const anonymous = app.inject.bind(app) as FastifyInstance['inject'];
+  // An own property shadows Fastify's inject for this instance only.
+  Object.assign(app, { inject: injectWithToken(app, TEST_ADMIN_TOKEN) });
   const config = loadConfig({ env: {} });
   return {
     store,
     app,
+    anonymous,
     metrics,
     config,
     logger,

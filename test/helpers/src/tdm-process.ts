@@ -12,9 +12,12 @@ import { waitFor } from './wait-for.js';
 
 export const TDM_MAIN = path.join(REPO_ROOT, 'services/cli/dist/main.js');
 
-/** Services log at `warn` unless a test asks for more. */
+/** The admin token every `tdm` started here accepts (TDM_ADMIN_TOKEN; a test may override it). */
+export const TEST_ADMIN_TOKEN = 'integration-admin-token-0123456789abcdef';
+
+/** Services log at `warn` unless a test asks for more, and accept the test admin token. */
 function tdmEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, TDM_LOG_LEVEL: 'warn', ...env };
+  return { ...process.env, TDM_LOG_LEVEL: 'warn', TDM_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env };
 }
 
 export interface TdmProcess {

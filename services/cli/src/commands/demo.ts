@@ -3,7 +3,7 @@
  * pages disappear one by one; ends with the removal table and a check of every
  * timestamp against the true time of each change.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type ItemView } from '@tdm/core';
@@ -11,6 +11,8 @@ import { startFixtureWeb } from '@tdm/fixture-web';
 import type { Command } from '../command.js';
 import { demoScenario, DEMO_HOSTS, type DemoPage } from '../demo/scenario.js';
 import { clock, renderTable } from '../demo/table.js';
+import { configuredAdminToken } from '../access/admin-token.js';
+import { apiClient } from '../access/api-client.js';
 import { createRuntime } from '../runtime/runtime.js';
 import {
   connectServiceBus,
@@ -115,10 +117,15 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
         noticeSentAt: start.toISOString(),
         sha256: p.sha256,
       }));
-      const response = await fetch(`${results.baseUrl}/v1/reports`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(reports),
+      // The demo is a client like any other: it posts with the bootstrap admin token that
+      // the results service has just written to <dataDir>/admin.token.
+      const token =
+        configuredAdminToken(rt.config) ??
+        (results.adminTokenFile === null ? undefined : readFileSync(results.adminTokenFile, 'utf8').trim());
+      const api = apiClient(results.baseUrl, token);
+      const response = await api.request('POST', '/v1/reports', {
+        type: 'application/json',
+        text: JSON.stringify(reports),
       });
       const answers = (await response.json()) as Array<{ itemId: number }>;
       tracked = scenario.pages.map((page, index) => ({
@@ -130,8 +137,15 @@ removal table. Exit code 0 when every verdict matches what really happened.`,
       }));
       write(
         `tdm demo: ${reports.length} reports posted to ${results.baseUrl}/v1/reports; store ${store.kind}; grid 2 s; ` +
-          `definitive removals confirm after 2 checks, transient ones after 4 checks over ≥ 10 s\n\n`,
+          `definitive removals confirm after 2 checks, transient ones after 4 checks over ≥ 10 s\n`,
       );
+      if (rt.config.auth && results.adminTokenFile !== null) {
+        write(
+          `tdm demo: API token in ${results.adminTokenFile}; while the demo runs: ` +
+            `curl -H "Authorization: Bearer $(cat ${results.adminTokenFile})" ${results.baseUrl}/v1/removals?format=csv\n`,
+        );
+      }
+      write('\n');
 
       const pendingSteps = [...scenario.steps];
       let nextProgress = 0;

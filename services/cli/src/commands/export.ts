@@ -1,10 +1,11 @@
 /** `tdm export`: the removals in a time window, as the API's /v1/removals gives them. */
 import { createWriteStream } from 'node:fs';
+import { apiClientFor, type ApiClient } from '../access/api-client.js';
 import { once } from 'node:events';
 import { parseTimestampOption } from '../import/timestamps.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { isOneOf, TdmError } from '@tdm/core';
+import { isOneOf, loadConfig, TdmError } from '@tdm/core';
 import { encodeRemovals, REMOVAL_FORMATS, type RemovalFormat } from '@tdm/results';
 import { createRuntime } from '../runtime/runtime.js';
 import { openConfiguredStore } from '../runtime/services.js';
@@ -12,7 +13,7 @@ import { openConfiguredStore } from '../runtime/services.js';
 export const exportCommand: Command = {
   name: 'export',
   summary: 'export removal episodes (every confirmed removal) as CSV, NDJSON or JSON',
-  help: `Usage: tdm export [--since ISO] [--until ISO] [--format csv|ndjson|json] [--output FILE] [--api URL]
+  help: `Usage: tdm export [--since ISO] [--until ISO] [--format csv|ndjson|json] [--output FILE] [--api URL [--token-file FILE]]
 
 Writes every removal episode whose confirmed removal (offlineAt) falls in [since, until),
 oldest first, with reportedAt, noticeSentAt, lastOnlineAt, offlineAt, confirmedAt, reason,
@@ -25,13 +26,16 @@ Options:
   --until ISO    end of the window (exclusive)
   --format F     csv (default), ndjson or json
   --output FILE  write there instead of standard output
-  --api URL      results service base URL, e.g. http://127.0.0.1:8080`,
+  --api URL      results service base URL, e.g. http://127.0.0.1:8080
+  --token-file FILE  file with an items:read token for --api (default: TDM_TOKEN,
+                 else <dataDir>/admin.token when it exists)`,
   options: {
     since: { type: 'string' },
     until: { type: 'string' },
     format: { type: 'string' },
     output: { type: 'string' },
     api: { type: 'string' },
+    'token-file': { type: 'string' },
   },
   async run({ values, stdout }) {
     const format = values['format'] ?? 'csv';
@@ -47,7 +51,7 @@ Options:
     };
     const rows =
       typeof values['api'] === 'string'
-        ? await exportThroughApi(values['api'], { format, since, until }, write)
+        ? await exportThroughApi(apiClientFor(loadConfig(), values), { format, since, until }, write)
         : await exportFromStore(format, since, until, write);
     if (out !== stdout) {
       out.end();
@@ -79,29 +83,25 @@ async function exportFromStore(
   return rows;
 }
 
-/** Through a running results service: its GET /v1/removals, streamed as it arrives. */
+/** Through a running results service: its GET /v1/removals (items:read; audited), streamed as it arrives. */
 async function exportThroughApi(
-  baseUrl: string,
+  client: ApiClient,
   query: { format: RemovalFormat; since: Date | undefined; until: Date | undefined },
   write: (chunk: string) => Promise<void>,
 ): Promise<number> {
-  const url = new URL('/v1/removals', baseUrl);
-  url.searchParams.set('format', query.format);
-  if (query.since) url.searchParams.set('since', query.since.toISOString());
-  if (query.until) url.searchParams.set('until', query.until.toISOString());
+  const params = new URLSearchParams({ format: query.format });
+  if (query.since) params.set('since', query.since.toISOString());
+  if (query.until) params.set('until', query.until.toISOString());
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await client.request('GET', `/v1/removals?${params.toString()}`);
   } catch (error) {
-    throw new TdmError('TDM_ERR_EXPORT', `cannot reach ${baseUrl}: ${(error as Error).message}`, {
+    if (error instanceof TdmError) throw error;
+    throw new TdmError('TDM_ERR_EXPORT', `cannot reach ${client.baseUrl}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  if (!response.ok || response.body === null)
-    throw new TdmError(
-      'TDM_ERR_EXPORT',
-      `GET /v1/removals answered ${response.status}: ${await response.text()}`,
-    );
+  if (response.body === null) throw new TdmError('TDM_ERR_EXPORT', 'GET /v1/removals answered no body');
   const decoder = new TextDecoder();
   let rows = 0;
   let last = '';

@@ -7,6 +7,7 @@ import { UsageError } from '../command.js';
 import { ImportError } from '../import/import-error.js';
 import { ProgressBar } from '../import/progress.js';
 import { formatFromPath, readReports, type ReportsFormat } from '../import/read-reports.js';
+import { apiClientFor, type ApiClient } from '../access/api-client.js';
 import { createRuntime } from '../runtime/runtime.js';
 import { openConfiguredStore } from '../runtime/services.js';
 
@@ -29,16 +30,10 @@ type Sink = (batch: Array<{ line: number; raw: unknown; report: NormalizedReport
 }>;
 
 /** Posts a batch to a running results service, as NDJSON, and reads the per-report answers. */
-function apiSink(baseUrl: string): Sink {
+function apiSink(client: ApiClient): Sink {
   return async (batch) => {
-    const body = batch.map((row) => JSON.stringify(row.raw)).join('\n');
-    const response = await fetch(new URL('/v1/reports', baseUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body,
-    });
-    if (!response.ok)
-      throw new ImportError(`POST /v1/reports answered ${response.status}: ${await response.text()}`);
+    const text = batch.map((row) => JSON.stringify(row.raw)).join('\n');
+    const response = await client.request('POST', '/v1/reports', { type: 'application/x-ndjson', text });
     const answers = (await response.json()) as Array<{
       created?: boolean;
       error?: { code: string; message: string };
@@ -83,7 +78,7 @@ async function writeRejects(file: string, rejected: Rejected[]): Promise<void> {
 export const importCommand: Command = {
   name: 'import',
   summary: 'import reports from a CSV or NDJSON file',
-  help: `Usage: tdm import FILE [--format csv|ndjson] [--source NAME] [--api URL] [--rejects FILE]
+  help: `Usage: tdm import FILE [--format csv|ndjson] [--source NAME] [--api URL [--token-file FILE]] [--rejects FILE]
 
 Reads reports (fields: url, reportId, source, reportedAt, noticeSentAt, sha256, sha1,
 md5, mode, labels — CSV with a header row, labels as a JSON object; or one JSON
@@ -104,11 +99,14 @@ Options:
   --format csv|ndjson  file format (default: from the file name)
   --source NAME        source for rows without one (default "import")
   --api URL            results service base URL, e.g. http://127.0.0.1:8080
+  --token-file FILE    file with a reports:write token for --api (default: TDM_TOKEN,
+                       else <dataDir>/admin.token when it exists)
   --rejects FILE       write every rejected row, with its line and reason, to FILE (NDJSON)`,
   options: {
     format: { type: 'string' },
     source: { type: 'string' },
     api: { type: 'string' },
+    'token-file': { type: 'string' },
     rejects: { type: 'string' },
   },
   async run({ values, positionals, stdout, stderr }) {
@@ -131,7 +129,7 @@ Options:
     const rt = createRuntime('import');
     let sink: Sink;
     if (typeof values['api'] === 'string') {
-      sink = apiSink(values['api']);
+      sink = apiSink(apiClientFor(rt.config, values));
     } else {
       const store = await openConfiguredStore(rt);
       sink = async (batch) => {

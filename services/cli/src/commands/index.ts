@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
 import { configCommand, migrateCommand } from './admin.js';
+import { auditCommand } from './audit.js';
+import { tokenCommand } from './token.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
@@ -15,5 +17,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   migrateCommand,
   demoCommand,
+  tokenCommand,
+  auditCommand,
   configCommand,
 ];

@@ -1,4 +1,6 @@
 /** The long-running commands: `up` (all in one process) and one command per service. */
+import { existsSync } from 'node:fs';
+import { adminTokenPath } from '../access/admin-token.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { startHealthServer } from '../runtime/health-server.js';
@@ -85,6 +87,17 @@ when that executable exists; otherwise logs a warning and browser checks wait in
         );
       }
       stdout.write(`tdm up: API on ${results.baseUrl} (store: ${store.kind}); Ctrl-C to stop\n`);
+      const tokenFile = adminTokenPath(rt.config);
+      if (results.adminTokenFile !== null) {
+        stdout.write(
+          `tdm up: created the first admin token in ${tokenFile} (mode 0600; the token is not printed)\n`,
+        );
+      }
+      if (rt.config.auth && existsSync(tokenFile)) {
+        stdout.write(
+          `tdm up: try  curl -H "Authorization: Bearer $(cat ${tokenFile})" ${results.baseUrl}/v1/removals?format=csv\n`,
+        );
+      }
     });
   },
 };

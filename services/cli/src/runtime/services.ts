@@ -26,10 +26,12 @@ import {
   buildApp,
   createResultsConsumer,
   loadCertificate,
+  startAuditMaintenance,
   startCheckLogMaintenance,
   watchCertificate,
   type CertificateFilesOptions,
 } from '@tdm/results';
+import { bootstrapAdminToken, configuredAdminToken } from '../access/admin-token.js';
 import { createScheduler } from '@tdm/scheduler';
 import { openStore, type Store } from '@tdm/store';
 import type { Logger, Metrics } from '@tdm/telemetry';
@@ -154,6 +156,8 @@ function httpsFiles(config: Config): CertificateFilesOptions | null {
 export interface ResultsHandle {
   /** Base URL the API listens on (the port resolved when 0 was asked for). */
   baseUrl: string;
+  /** The file the first admin token was written to by this start; null when none was made. */
+  adminTokenFile: string | null;
 }
 
 export async function startResultsService(rt: Runtime, store: Store, bus: Bus): Promise<ResultsHandle> {
@@ -177,6 +181,10 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
   const files = httpsFiles(rt.config);
   const https = files === null ? undefined : loadCertificate(files);
+  const audit = startAuditMaintenance(store, rt.config.auditRetentionMs, logger);
+  rt.lifecycle.add('audit-maintenance', async () => audit.stop());
+  const adminToken = configuredAdminToken(rt.config);
+  const adminTokenFile = await bootstrapAdminToken(rt.config, store, logger);
   const { host, port } = parseListen(rt.config.listen);
   const c = rt.config;
   const app = await buildApp({
@@ -200,6 +208,11 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
       idleTimeoutMs: c.apiIdleTimeoutMs,
       maxConnections: c.apiMaxConnections,
     },
+    auth: {
+      enabled: rt.config.auth,
+      ...(adminToken !== undefined ? { adminToken } : {}),
+      ...(rt.config.metricsToken !== '' ? { metricsToken: rt.config.metricsToken } : {}),
+    },
   });
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
@@ -217,7 +230,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const baseUrl = `${files === null ? 'http' : 'https'}://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
   logger.info({ host: shownHost, port: boundPort, tls: files !== null }, 'results API listening');
-  return { baseUrl };
+  return { baseUrl, adminTokenFile };
 }
 
 export async function startSchedulerService(rt: Runtime, store: Store, bus: Bus): Promise<void> {

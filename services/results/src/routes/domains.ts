@@ -47,6 +47,8 @@ export function registerDomainRoutes(app: FastifyInstance, store: Store, demand:
   app.get<{ Querystring: DomainsQuery }>(
     '/v1/domains',
     {
+      // Registrable domains and rates, no URL: a statistic.
+      config: { scope: 'stats:read' },
       schema: {
         summary: 'Domains whose items cannot be checked on the grid at their rate',
         operationId: 'listDomains',

@@ -23,6 +23,7 @@ export function registerItemRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: ItemParams }>(
     '/v1/items/:itemId',
     {
+      config: { scope: 'items:read', audit: true },
       schema: {
         summary: 'One item: its state, removal timestamps and transitions',
         operationId: 'getItem',
@@ -88,6 +89,7 @@ export function registerItemRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Params: ItemParams; Querystring: { limit: number } }>(
     '/v1/items/:itemId/checks',
     {
+      config: { scope: 'items:read', audit: true },
       schema: {
         summary: "An item's check log",
         operationId: 'listItemChecks',

@@ -26,6 +26,7 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRouteOptions
   app.get(
     '/metrics',
     {
+      config: { metricsAuth: true },
       schema: {
         summary: 'Prometheus metrics',
         operationId: 'getMetrics',
@@ -36,7 +37,7 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRouteOptions
             description: 'Prometheus text exposition format.',
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
-          ...errorResponses(400, 500),
+          ...errorResponses(400, 401, 500),
         },
       },
     },

@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '@tdm/store';
+import { countAuditRows } from '../auth/access-plugin.js';
 import { ApiError } from '../errors.js';
 import { CONTENT_TYPES, encodeRemovals, REMOVAL_FORMATS, type RemovalFormat } from '../removal-format.js';
 import { errorResponses } from '../schemas.js';
@@ -22,6 +23,7 @@ export function registerRemovalRoutes(app: FastifyInstance, store: Store): void 
   app.get<{ Querystring: RemovalsQuery }>(
     '/v1/removals',
     {
+      config: { scope: 'items:read', audit: true },
       schema: {
         summary: 'Items that went offline in a window',
         operationId: 'listRemovals',
@@ -59,7 +61,7 @@ export function registerRemovalRoutes(app: FastifyInstance, store: Store): void 
       const until = parseQueryTimestamp('until', request.query.until);
       if (since && until && since > until) throw new ApiError('TDM_ERR_TIMESTAMP', 'since is after until');
       const format = request.query.format;
-      const iterator = store.removals({ since, until })[Symbol.asyncIterator]();
+      const iterator = countAuditRows(request, store.removals({ since, until }))[Symbol.asyncIterator]();
       // Wait for the first row before the headers go out: a store that fails at once is
       // then a proper 500 error response, not a cut-off 200.
       const first = await iterator.next();

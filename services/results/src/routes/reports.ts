@@ -53,6 +53,7 @@ export function registerReportRoutes(app: FastifyInstance, options: ReportsRoute
   app.post(
     '/v1/reports',
     {
+      config: { scope: 'reports:write' },
       bodyLimit,
       // Each report is checked by validateReport so that a bad one is rejected alone; the
       // schema below documents a good report (OpenAPI) but must not fail the whole batch.
