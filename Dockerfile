@@ -54,10 +54,11 @@ RUN npm run build \
 
 # ---- runtime: production dependencies and compiled code, non-root ----
 FROM ${NODE_IMAGE} AS runtime
+# No listen address here: the product's loopback default keeps the API (a list of URLs)
+# private unless the operator opens it on purpose (`docker run -e TDM_LISTEN=… -p …`,
+# docs/operations.md); on Kubernetes k8s/base/config.env opens it inside the pod.
 ENV NODE_ENV=production \
-    TDM_DATA_DIR=/var/lib/tdm \
-    TDM_LISTEN=0.0.0.0:8080 \
-    TDM_METRICS_LISTEN=0.0.0.0:9464
+    TDM_DATA_DIR=/var/lib/tdm
 WORKDIR /app
 # A fixed numeric uid, so that Kubernetes can check runAsNonRoot without a passwd lookup.
 RUN groupadd --system --gid 10001 tdm \

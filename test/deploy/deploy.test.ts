@@ -10,7 +10,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CHECKS_STREAM, RESULTS_STREAM, jobConsumerName } from '@tdm/bus';
+import { CHECKS_STREAM, RESULTS_STREAM, SERVICE_ROLES, authorizationBlock, jobConsumerName } from '@tdm/bus';
+import { BLOCKED_IPV4, BLOCKED_IPV6_IN_GLOBAL, GLOBAL_UNICAST_IPV6, IPV4_EMBEDDING_IPV6 } from '@tdm/probe';
 import { createMetrics } from '@tdm/telemetry';
 import {
   asList,
@@ -357,6 +358,47 @@ function kubernetesQuantity(text: string): number {
   return Number(match[1]) * (unit.endsWith('i') ? 1024 : 1000) ** power;
 }
 
+/** The literal `value` of a container's env entry. */
+function envValue(container: YamlMap, name: string): string | undefined {
+  const entry = asList(container['env'], 'env').find((e) => dig(e, 'name') === name);
+  const value = dig(entry, 'value');
+  return value === undefined ? undefined : String(value);
+}
+
+/** A CIDR as [first, last] address numbers and its family (IPv4-mapped ranges stay IPv6). */
+function cidrBounds(cidr: string): { family: 4 | 6; first: bigint; last: bigint } {
+  const [address = '', bitsText = ''] = cidr.split('/');
+  const family = address.includes(':') ? 6 : 4;
+  const width = family === 4 ? 32 : 128;
+  let value = 0n;
+  if (family === 4) {
+    for (const part of address.split('.')) value = (value << 8n) | BigInt(Number(part));
+  } else {
+    const [head = '', tail = ''] = address.split('::');
+    const groups = (text: string): string[] => (text === '' ? [] : text.split(':'));
+    const h = groups(head);
+    const t = address.includes('::') ? groups(tail) : [];
+    const all = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+    for (const group of all) value = (value << 16n) | BigInt(parseInt(group, 16));
+  }
+  const hostBits = BigInt(width - Number(bitsText));
+  const first = (value >> hostBits) << hostBits;
+  return { family, first, last: first + (1n << hostBits) - 1n };
+}
+
+/** True when some address of `range` passes one of the ipBlocks (inside its cidr, outside its excepts). */
+function allowsSomeOf(blocks: Array<YamlValue | undefined>, range: string): boolean {
+  const r = cidrBounds(range);
+  return blocks.some((block) => {
+    const cidr = cidrBounds(String(dig(block, 'cidr')));
+    if (cidr.family !== r.family || r.last < cidr.first || r.first > cidr.last) return false;
+    // Refused only when the whole range lies inside one except (ranges are CIDRs: nested or disjoint).
+    return !asList(dig(block, 'except'), 'except')
+      .map((e) => cidrBounds(String(e)))
+      .some((e) => e.first <= r.first && r.last <= e.last);
+  });
+}
+
 // ---- tests ----
 
 describe('metric names', () => {
@@ -682,7 +724,8 @@ describe('Kubernetes manifests', () => {
         expect(Number(scrapePort), `${where} scrape port`).toBe(portOf(String(listen)));
       }
     }
-    // Listening on loopback inside a pod would make every probe fail.
+    // Listening on loopback inside a pod would make every probe fail; who may connect is
+    // the NetworkPolicies' job (below), since the image itself listens on loopback only.
     expect(env.get('TDM_LISTEN')).toMatch(/^0\.0\.0\.0:/);
     expect(env.get('TDM_METRICS_LISTEN')).toMatch(/^0\.0\.0\.0:/);
   });
@@ -777,19 +820,25 @@ describe('Kubernetes manifests', () => {
       .map((peer) => dig(peer, 'ipBlock'))
       .filter(Boolean);
     const v4 = blocks.find((b) => dig(b, 'cidr') === '0.0.0.0/0');
-    const v6 = blocks.find((b) => dig(b, 'cidr') === '::/0');
-    for (const range of [
-      '10.0.0.0/8',
-      '172.16.0.0/12',
-      '192.168.0.0/16',
-      '100.64.0.0/10',
-      '127.0.0.0/8',
-      '169.254.0.0/16',
-    ]) {
-      expect(asList(dig(v4, 'except'), 'except'), range).toContain(range);
-    }
-    for (const range of ['::1/128', 'fc00::/7', 'fe80::/10'])
-      expect(asList(dig(v6, 'except'), 'except'), range).toContain(range);
+    const v6 = blocks.find((b) => String(dig(b, 'cidr')).includes(':'));
+    expect(v4).toBeDefined();
+    expect(dig(v6, 'cidr')).toBe(GLOBAL_UNICAST_IPV6);
+    // Every range the prober refuses is refused here too (the lists cannot drift apart),
+    // also the IPv6 forms that embed an IPv4 address (the policy cannot look inside them).
+    const refusedByProbe = [
+      ...BLOCKED_IPV4,
+      ...BLOCKED_IPV6_IN_GLOBAL,
+      ...Object.values(IPV4_EMBEDDING_IPV6),
+      '::1/128',
+      'fc00::/7',
+      'fe80::/10',
+      'ff00::/8',
+      '64:ff9b:1::/48',
+    ];
+    for (const range of refusedByProbe)
+      expect(allowsSomeOf(blocks, range), `${range} is reachable`).toBe(false);
+    for (const address of ['1.1.1.1/32', '2606:4700:4700::1111/128'])
+      expect(allowsSomeOf(blocks, address), address).toBe(true);
     // Every other egress rule is a pod selector: NATS on its client port.
     const natsClientPort = byKind('StatefulSet')
       .filter((d) => nameOf(d) === 'nats')
@@ -852,6 +901,77 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('let the results API be reached only from the ingress namespace, Prometheus and labelled client pods', () => {
+    for (const name of ['tdm-results', 'tdm-scheduler', 'tdm-crawler', 'tdm-crawler-browser']) {
+      const policy = byKind('NetworkPolicy').find((d) => nameOf(d) === name);
+      expect(policy, name).toBeDefined();
+      for (const rule of asList(dig(policy?.doc, 'spec.ingress'), 'ingress')) {
+        // A rule without `from` admits every address.
+        expect(
+          asList(dig(rule, 'from'), 'from').length,
+          `${name}: ingress rule without from`,
+        ).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('make NATS require a user per service, with the permissions libs/bus defines, and take every credential from a Secret', () => {
+    const variable = (role: string): string => `NATS_${role.toUpperCase()}_PASSWORD`;
+    const expected = authorizationBlock(
+      SERVICE_ROLES.map((role) => ({ role, user: `tdm-${role}`, password: { env: variable(role) } })),
+    );
+    const conf = read('k8s/nats/nats.conf');
+    expect(conf, 'k8s/nats/nats.conf: paste authorizationBlock() output').toContain(expected);
+    expect(conf).not.toMatch(/no_auth_user/);
+    const [nats] = byKind('StatefulSet').filter((d) => nameOf(d) === 'nats');
+    const natsEnv = containersOf(nats!).flatMap((c) => asList(c['env'], 'env'));
+    for (const role of SERVICE_ROLES) {
+      const entry = natsEnv.find((e) => dig(e, 'name') === variable(role));
+      expect(dig(entry, 'valueFrom.secretKeyRef'), role).toEqual({
+        name: 'tdm-nats-users',
+        key: `${role}-password`,
+      });
+    }
+    // Each service connects as its own user, with its own password from the same Secret.
+    for (const d of byKind('Deployment')) {
+      for (const container of containersOf(d).filter(isTdmImage)) {
+        const [subcommand] = asList(container['args'], 'args').map(String);
+        const env = asList(container['env'], 'env');
+        expect(envValue(container, 'NATS_USER'), nameOf(d)).toBe(`tdm-${String(subcommand)}`);
+        const password = env.find((e) => dig(e, 'name') === 'NATS_PASSWORD');
+        expect(dig(password, 'valueFrom.secretKeyRef'), nameOf(d)).toEqual({
+          name: 'tdm-nats-users',
+          key: `${String(subcommand)}-password`,
+        });
+      }
+    }
+    // The results service gets the admin token as a file from its own Secret.
+    const [results] = byKind('Deployment').filter((d) => nameOf(d) === 'tdm-results');
+    const volume = asList(dig(podSpec(results!), 'volumes'), 'volumes').find(
+      (v) => dig(v, 'secret.secretName') === 'tdm-admin-token',
+    );
+    expect(volume).toBeDefined();
+    expect(Number(dig(volume, 'secret.defaultMode')) & 0o007).toBe(0);
+    const mount = containersOf(results!)
+      .flatMap((c) => asList(c['volumeMounts'], 'volumeMounts'))
+      .find((m) => dig(m, 'name') === dig(volume, 'name'));
+    expect(dig(mount, 'readOnly')).toBe(true);
+    // The dev overlay generates that Secret with every key.
+    const dev = DOCS.find((x) => rel(x.file) === 'k8s/overlays/dev/kustomization.yaml');
+    const generated = asList(dig(dev?.doc, 'secretGenerator'), 'secretGenerator').find(
+      (g) => dig(g, 'name') === 'tdm-nats-users',
+    );
+    const keys = asList(dig(generated, 'literals'), 'literals').map((l) => String(l).split('=')[0]);
+    expect(keys.sort()).toEqual(SERVICE_ROLES.map((role) => `${role}-password`).sort());
+    const adminToken = asList(dig(dev?.doc, 'secretGenerator'), 'secretGenerator').find(
+      (g) => dig(g, 'name') === 'tdm-admin-token',
+    );
+    const token = asList(dig(adminToken, 'literals'), 'literals')
+      .map(String)
+      .find((l) => l.startsWith('token='));
+    expect(token?.slice('token='.length).length).toBeGreaterThanOrEqual(32);
+  });
+
   it('run NATS as a three-node JetStream cluster whose config nats-server accepts', () => {
     const [nats] = byKind('StatefulSet').filter((d) => nameOf(d) === 'nats');
     expect(nats && dig(nats.doc, 'spec.replicas')).toBe(3);
@@ -870,6 +990,10 @@ describe('Kubernetes manifests', () => {
         ...process.env,
         SERVER_NAME: 'nats-0',
         JS_MAX_FILE_STORE: effectiveNats('dev').env.get('JS_MAX_FILE_STORE'),
+        // From the Secret tdm-nats-users on a cluster.
+        NATS_SCHEDULER_PASSWORD: 'a',
+        NATS_CRAWLER_PASSWORD: 'b',
+        NATS_RESULTS_PASSWORD: 'c',
       },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -913,6 +1037,15 @@ describe('Dockerfile', () => {
     expect(users.at(-1)).toBe('10001:10001');
     // The Kubernetes manifests rely on this uid.
     expect(read('k8s/base/scheduler.yaml')).toContain('runAsUser: 10001');
+  });
+
+  it('listens on no address beyond loopback by default (the operator opens it on purpose)', () => {
+    const instructions = dockerfile
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('#'))
+      .join('\n');
+    expect(instructions).not.toMatch(/TDM_(?:METRICS_)?LISTEN=/);
+    expect(instructions).not.toContain('0.0.0.0');
   });
 
   it('copies the manifest of every npm workspace before npm ci', () => {

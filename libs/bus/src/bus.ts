@@ -25,6 +25,7 @@ import {
   type JobHandler,
 } from './job-consumer.js';
 import { errorField, silentLogger, type BusLogger } from './logger.js';
+import { connectFailure, natsConnectOptions, type NatsSecurity } from './nats-security.js';
 import { ResultBatcher } from './result-batcher.js';
 import {
   PullResultConsumer,
@@ -53,6 +54,8 @@ export interface BusOptions extends StreamOptions {
   servers: string[];
   /** Connection name, shown by the server's monitoring (e.g. `tdm-crawler-<workerId>`). */
   name: string;
+  /** Credentials, TLS and reply prefix of the connection. @default none (anonymous, plain TCP) */
+  security?: NatsSecurity;
   logger?: BusLogger;
   /**
    * Publishes awaiting their ack at most in publishJobs(): enough to pipeline (about 4×
@@ -342,14 +345,22 @@ class NatsBus implements Bus {
 /** Connects to NATS (reconnecting forever) and, unless told not to, ensures the streams. */
 export async function connectBus(options: BusOptions): Promise<Bus> {
   const logger = options.logger ?? silentLogger;
-  const nc = await connect({
-    servers: options.servers,
-    name: options.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: options.reconnectWaitMs ?? 250,
-    reconnectJitter: options.reconnectJitterMs ?? 250,
-    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
-  });
+  // Credential and TLS files are read here: a missing one is a ConfigError before any connect.
+  const security = natsConnectOptions(options.security);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      ...security,
+      servers: options.servers,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: options.reconnectWaitMs ?? 250,
+      reconnectJitter: options.reconnectJitterMs ?? 250,
+      waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+    });
+  } catch (error) {
+    throw connectFailure(error, options.servers, options.security);
+  }
   try {
     const jsm = await jetstreamManager(nc, { timeout: options.requestTimeoutMs ?? 3000 });
     const setup = await jetstreamManager(nc, { timeout: options.setupTimeoutMs ?? 10_000 });

@@ -157,6 +157,7 @@ export function decodeJob(data: Uint8Array): CheckJob {
   // Optional: jobs of schedulers without cluster-wide pacing carry none.
   const notBefore =
     o['notBefore'] === undefined || o['notBefore'] === null ? undefined : isoTime(o, 'notBefore', what);
+  const ticket = optionalTicket(o, what);
   return {
     jobId: str(o, 'jobId', what),
     itemId: int(o, 'itemId', what, 1),
@@ -167,7 +168,16 @@ export function decodeJob(data: Uint8Array): CheckJob {
     expected: expectedHashes(o['expected'], what),
     publishedAt: isoTime(o, 'publishedAt', what),
     ...(notBefore !== undefined ? { notBefore } : {}),
+    ...(ticket !== undefined ? { ticket } : {}),
   };
+}
+
+/** The job ticket (base64url of an HMAC-SHA256); absent in messages of older versions. */
+function optionalTicket(obj: Obj, what: string): string | undefined {
+  const v = obj['ticket'];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(v)) fail(`${what}.ticket: not base64url`);
+  return v;
 }
 
 export function encodeResult(result: CheckResult): Uint8Array {
@@ -264,6 +274,7 @@ function resultFromObject(o: Obj, what: string): CheckResult {
   if (!isOutcome(outcome)) fail(`${what}.outcome: "${outcome}" is unknown`);
   const reason = nullableStr(o, 'reason', what);
   if (reason !== null && !isReason(reason)) fail(`${what}.reason: "${reason}" is unknown`);
+  const ticket = optionalTicket(o, what);
   return {
     jobId: str(o, 'jobId', what),
     itemId: int(o, 'itemId', what, 1),
@@ -283,5 +294,6 @@ function resultFromObject(o: Obj, what: string): CheckResult {
     sha1: hash(o, 'sha1', what),
     md5: hash(o, 'md5', what),
     error: nullableStr(o, 'error', what),
+    ...(ticket !== undefined ? { ticket } : {}),
   };
 }

@@ -19,6 +19,21 @@ export class BusPublishError extends TdmError {
 }
 
 /**
+ * Connecting to NATS failed: credentials refused (`TDM_ERR_NATS_AUTH`), TLS
+ * (`TDM_ERR_NATS_TLS`) or anything else (`TDM_ERR_NATS_CONNECT`). The message names NATS
+ * and the servers, never a secret.
+ */
+export class BusConnectError extends TdmError {
+  constructor(
+    code: 'TDM_ERR_NATS_AUTH' | 'TDM_ERR_NATS_TLS' | 'TDM_ERR_NATS_CONNECT',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/**
  * The NATS connection dropped while a request waited for its answer, or was down when it
  * was made. The server that was to answer is gone, so waiting out the request timeout
  * would only stall the caller; it retries once the connection is back.

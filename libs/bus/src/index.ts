@@ -26,3 +26,19 @@ export {
 export type { JobConsumer, JobControl, JobHandler, JobVerdict, ConsumeJobsOptions } from './job-consumer.js';
 export type { ResultConsumer, ResultBatchHandler, ConsumeResultsOptions } from './result-consumer.js';
 export { connectBus, type Bus, type BusOptions, type ConsumerPending } from './bus.js';
+export { createJobTickets, JOB_TICKET_KEY_BYTES, type JobTickets } from './job-ticket.js';
+export {
+  natsConnectOptions,
+  type NatsCredentials,
+  type NatsSecurity,
+  type NatsTls,
+} from './nats-security.js';
+export {
+  SERVICE_ROLES,
+  authorizationBlock,
+  inboxPrefix,
+  servicePermissions,
+  type ServicePermissions,
+  type ServiceUser,
+  type ServiceRole,
+} from './permissions.js';

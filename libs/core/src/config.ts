@@ -39,6 +39,8 @@ interface SettingSpec {
   /** Inclusive bounds for numbers and durations (in ms). */
   min?: number;
   max?: number;
+  /** A password or token: never printed (`tdm config` and logs show it redacted). */
+  secret?: boolean;
 }
 
 /** Every setting. Keys are the field names of `Config` (durations without the `Ms` suffix). */
@@ -49,6 +51,58 @@ export const SETTINGS = {
     default: '',
     description:
       'NATS server URL(s), comma-separated. Empty: `tdm up`/`tdm demo` start a nats-server child process with JetStream under the data folder.',
+  },
+  natsUser: {
+    env: 'NATS_USER',
+    kind: 'string',
+    default: '',
+    description:
+      'NATS user name (with NATS_PASSWORD). Give at most one kind of NATS credential: user/password, NATS_TOKEN, NATS_NKEY or NATS_CREDS.',
+  },
+  natsPassword: {
+    env: 'NATS_PASSWORD',
+    kind: 'string',
+    default: '',
+    secret: true,
+    description: 'Password of NATS_USER.',
+  },
+  natsToken: {
+    env: 'NATS_TOKEN',
+    kind: 'string',
+    default: '',
+    secret: true,
+    description: 'NATS authentication token.',
+  },
+  natsNkey: {
+    env: 'NATS_NKEY',
+    kind: 'string',
+    default: '',
+    description: 'File holding the NKey seed (`SU…`) to authenticate to NATS with.',
+  },
+  natsCreds: {
+    env: 'NATS_CREDS',
+    kind: 'string',
+    default: '',
+    description: 'A NATS `.creds` file (user JWT and seed, decentralised auth).',
+  },
+  natsCa: {
+    env: 'NATS_CA',
+    kind: 'string',
+    default: '',
+    description:
+      "CA certificate (PEM) that signs the NATS server's certificate. Any of NATS_CA, NATS_CERT, NATS_KEY turns TLS on (the server's certificate and name are always verified; without NATS_CA against Node's CA store).",
+  },
+  natsCert: {
+    env: 'NATS_CERT',
+    kind: 'string',
+    default: '',
+    description: 'Client certificate (PEM) for a NATS server that verifies clients (with NATS_KEY).',
+  },
+  natsKey: {
+    env: 'NATS_KEY',
+    kind: 'string',
+    default: '',
+    description: 'Private key (PEM) of NATS_CERT.',
   },
   databaseUrl: {
     env: 'DATABASE_URL',
@@ -62,11 +116,38 @@ export const SETTINGS = {
     default: './data',
     description: "Folder for the embedded store and the child nats-server's JetStream files.",
   },
+  databaseSslMode: {
+    env: 'TDM_DATABASE_SSLMODE',
+    kind: 'string',
+    default: '',
+    description:
+      'TLS to PostgreSQL when DATABASE_URL has no `sslmode`: `disable`, `require` (encrypted, not verified), `verify-ca` or `verify-full` (certificate and host name verified). Empty: `verify-full` for a host that is not loopback, `disable` for 127.0.0.1, ::1, localhost and Unix sockets. An `sslmode` in the URL wins.',
+  },
+  databaseSslRootCert: {
+    env: 'TDM_DATABASE_SSLROOTCERT',
+    kind: 'string',
+    default: '',
+    description:
+      "CA certificate (PEM) that signs PostgreSQL's certificate, when DATABASE_URL has no `sslrootcert`. Empty: Node's CA store.",
+  },
   listen: {
     env: 'TDM_LISTEN',
     kind: 'string',
     default: '127.0.0.1:8080',
     description: 'Listen address (`host:port`) of the results service (API and /metrics).',
+  },
+  tlsCert: {
+    env: 'TDM_TLS_CERT',
+    kind: 'string',
+    default: '',
+    description:
+      'Certificate chain (PEM) of the API. With TDM_TLS_KEY the results service serves HTTPS only, sends HSTS, and reloads both files when they change (a renewed certificate needs no restart).',
+  },
+  tlsKey: {
+    env: 'TDM_TLS_KEY',
+    kind: 'string',
+    default: '',
+    description: 'Private key (PEM) of TDM_TLS_CERT.',
   },
   auth: {
     env: 'TDM_AUTH',

@@ -78,6 +78,11 @@ export interface CheckJob {
    * Absent in jobs of older schedulers: start at once.
    */
   notBefore?: string;
+  /**
+   * The scheduler's proof that it issued this job (an HMAC of `itemId@scheduledAt`, see
+   * @tdm/bus job-ticket.ts). The crawler copies it into the result unchanged.
+   */
+  ticket?: string;
 }
 
 /** One hop of a redirect chain, as followed by the prober. */
@@ -114,6 +119,8 @@ export interface CheckResult extends ProbeResult {
   startedAt: string;
   durationMs: number;
   workerId: string;
+  /** The job's ticket, copied: the results service applies only results that carry a valid one. */
+  ticket?: string;
 }
 
 /** One state change in an item's history. */

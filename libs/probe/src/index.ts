@@ -23,6 +23,8 @@ export {
   createNetworkPolicy,
   BLOCKED_IPV4,
   BLOCKED_IPV6_IN_GLOBAL,
+  GLOBAL_UNICAST_IPV6,
+  IPV4_EMBEDDING_IPV6,
   type NetworkPolicy,
 } from './network-policy.js';
 export {

@@ -29,7 +29,8 @@ export const BLOCKED_IPV4 = [
 ] as const;
 
 /** IPv6 global unicast; everything outside it (::, ::1, fc00::/7, fe80::/10, ff00::/8 ...) is refused. */
-const GLOBAL_UNICAST_V6 = cidrTable(['2000::/3']);
+export const GLOBAL_UNICAST_IPV6 = '2000::/3';
+const GLOBAL_UNICAST_V6 = cidrTable([GLOBAL_UNICAST_IPV6]);
 
 /** Special-purpose ranges inside 2000::/3 that are refused too. */
 export const BLOCKED_IPV6_IN_GLOBAL = [
@@ -41,11 +42,21 @@ export const BLOCKED_IPV6_IN_GLOBAL = [
 const blockedV4 = cidrTable(BLOCKED_IPV4);
 const blockedV6 = cidrTable(BLOCKED_IPV6_IN_GLOBAL);
 
-/** IPv6 prefixes whose last (or, for 6to4, second-to-third group) 32 bits are an IPv4 address. */
-const MAPPED = cidrTable(['::ffff:0:0/96']);
-const TRANSLATED = cidrTable(['::ffff:0:0:0/96']);
-const NAT64 = cidrTable(['64:ff9b::/96']);
-const SIX_TO_FOUR = cidrTable(['2002::/16']);
+/**
+ * IPv6 prefixes whose last (or, for 6to4, second-to-third group) 32 bits are an IPv4
+ * address: judged by that address. A filter that cannot look inside (a Kubernetes
+ * NetworkPolicy) must refuse them whole.
+ */
+export const IPV4_EMBEDDING_IPV6 = {
+  mapped: '::ffff:0:0/96',
+  translated: '::ffff:0:0:0/96',
+  nat64: '64:ff9b::/96',
+  sixToFour: '2002::/16',
+} as const;
+const MAPPED = cidrTable([IPV4_EMBEDDING_IPV6.mapped]);
+const TRANSLATED = cidrTable([IPV4_EMBEDDING_IPV6.translated]);
+const NAT64 = cidrTable([IPV4_EMBEDDING_IPV6.nat64]);
+const SIX_TO_FOUR = cidrTable([IPV4_EMBEDDING_IPV6.sixToFour]);
 
 /** The IPv4 address carried inside an IPv6 address, if it has one of the known forms. */
 export function embeddedIPv4(ip: IpAddress): IpAddress | null {

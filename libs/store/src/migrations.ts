@@ -277,6 +277,21 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
   },
   {
     version: 9,
+    name: 'service keys: the job ticket key shared by scheduler and results',
+    sql: `
+-- Secrets the services that reach the database share, and the crawlers (no database
+-- access) never see: the key of the job tickets (HMAC of itemId@scheduledAt) with which
+-- the results service tells results of issued jobs from forged ones. Created on first
+-- use by serviceKey(); hex text so both backends read it the same way.
+CREATE TABLE service_keys (
+  name       text PRIMARY KEY,
+  secret_hex text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+  {
+    version: 10,
     name: 'deadlines, attribution (asn, organisation, country), reappearances',
     sql: `
 -- The removal deadline of each report and of each item (the earliest of its reports'),

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { silentLogger, type StoreLogger } from './executor.js';
 import { openPgDatabase } from './pg-database.js';
+import type { PgTlsSettings } from './pg-tls.js';
 import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
 
@@ -13,6 +14,8 @@ export interface OpenStoreOptions {
   logger?: StoreLogger;
   /** Pool size for PostgreSQL. @default 10 */
   maxConnections?: number;
+  /** TLS to PostgreSQL when the URL has no sslmode/sslrootcert (TDM_DATABASE_SSLMODE, …_SSLROOTCERT). */
+  tls?: PgTlsSettings;
 }
 
 /**
@@ -25,6 +28,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       connectionString: options.databaseUrl,
       maxConnections: options.maxConnections,
       logger,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     return new SqlStore(db, logger);
   }

@@ -1,16 +1,18 @@
 /** The Store on a Database: wires the statements of each concern to one backend. */
 import { domainCapacity, type DomainCapacity, type DomainCapacityQuery } from './domain-capacity.js';
-import type {
-  CheckJob,
-  CheckLogEntry,
-  CheckResult,
-  ItemState,
-  ItemView,
-  NormalizedReport,
-  OverdueRow,
-  RemovalRow,
-  RemovalStatsGroup,
+import {
+  TdmError,
+  type CheckJob,
+  type CheckLogEntry,
+  type CheckResult,
+  type ItemState,
+  type ItemView,
+  type NormalizedReport,
+  type OverdueRow,
+  type RemovalRow,
+  type RemovalStatsGroup,
 } from '@tdm/core';
+import { randomBytes } from 'node:crypto';
 import * as access from './access.js';
 import type { AuditEntry, AuditQuery, AuditRecord, NewToken, TokenRecord } from './access.js';
 import { overdue, type OverdueQuery } from './overdue.js';
@@ -205,6 +207,22 @@ export class SqlStore implements Store {
       [before.toISOString()],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async serviceKey(name: string, bytes: number): Promise<Uint8Array> {
+    // Insert-if-missing, then read: two processes starting at once agree on the first row.
+    await this.#db.query(
+      'INSERT INTO service_keys (name, secret_hex) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+      [name, randomBytes(bytes).toString('hex')],
+    );
+    const rows = await this.#db.query<{ secret_hex: string }>(
+      'SELECT secret_hex FROM service_keys WHERE name = $1',
+      [name],
+    );
+    const hex = rows[0]?.secret_hex;
+    if (hex === undefined)
+      throw new TdmError('TDM_ERR_STORE_INTERNAL', `service key ${name} missing after insert`);
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
   }
 
   async maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }> {

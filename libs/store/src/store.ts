@@ -199,6 +199,12 @@ export interface Store {
    */
   maintainCheckLog(now: Date, retentionMs: number): Promise<{ dropped: string[] }>;
 
+  /**
+   * The secret named `name` (`bytes` random bytes), created on first use: every process
+   * that asks gets the same one (the first insert wins). Used for the job ticket key.
+   */
+  serviceKey(name: string, bytes: number): Promise<Uint8Array>;
+
   /** Stores a new API token (its hash only). */
   createToken(token: NewToken): Promise<TokenRecord>;
   /**

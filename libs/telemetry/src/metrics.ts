@@ -27,6 +27,8 @@ export interface Metrics {
   transitions: Counter<'from' | 'to' | 'reason'>;
   /** Results applied, and duplicates/out-of-order results ignored. */
   resultsApplied: Counter<'applied'>;
+  /** Results the results service refused to apply: `unissued` (no valid job ticket). */
+  resultsRejected: Counter<'reason'>;
   /** Messages waiting in a consumer (JetStream num_pending + ack pending). */
   consumerPending: Gauge<'stream' | 'consumer'>;
   /** Reports received, by whether they were accepted. */
@@ -120,6 +122,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'tdm_results_total',
       help: 'Check results received by the results service; applied="false" for duplicates and out-of-order ones.',
       labelNames: ['applied'],
+      registers,
+    }),
+    resultsRejected: new Counter({
+      name: 'tdm_results_rejected_total',
+      help: 'Check results dropped by the results service, by reason (unissued: the result names no job the scheduler issued; a forged or corrupted result).',
+      labelNames: ['reason'],
       registers,
     }),
     consumerPending: new Gauge({

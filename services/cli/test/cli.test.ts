@@ -53,6 +53,22 @@ describe('tdm command line', () => {
     expect(noFile.code).toBe(2);
   });
 
+  it('shows the configuration with NATS passwords and tokens redacted', async () => {
+    const shown = await tdm(['config'], {
+      NATS_USER: 'tdm-results',
+      NATS_PASSWORD: 'pw-S3cret-x',
+      NATS_TOKEN: 'tok-S3cret-y',
+    });
+    expect(shown.code).toBe(0);
+    const config = JSON.parse(shown.stdout) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      natsUser: 'tdm-results',
+      natsPassword: '[redacted]',
+      natsToken: '[redacted]',
+    });
+    expect(shown.stdout).not.toMatch(/S3cret/);
+  });
+
   it('fails with exit code 1 on a missing file and on bad configuration', async () => {
     const missing = await tdm(['import', path.join(dir, 'nope.csv')], { DATABASE_URL: db.url });
     expect(missing.code).toBe(1);

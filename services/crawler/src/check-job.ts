@@ -90,5 +90,7 @@ export async function runCheck(
     startedAt: started.toISOString(),
     durationMs: Math.max(0, Math.round(performance.now() - startedMark)),
     workerId: options.workerId,
+    // Copied unchanged: the results service checks it against the job's identity.
+    ...(job.ticket !== undefined ? { ticket: job.ticket } : {}),
   };
 }

@@ -33,6 +33,7 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { overdueRowSchema, registerOverdueRoutes } from './routes/overdue.js';
 import { registerReportRoute } from './routes/report.js';
 import { registerStatsRoutes, removalStatsGroupSchema, survivalPointSchema } from './routes/stats.js';
+import { HSTS_HEADER, type CertificatePair } from './https-certificate.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { accessControl, SECURITY_SCHEME } from './auth/access-plugin.js';
@@ -63,6 +64,11 @@ export interface BuildAppOptions {
   bodyLimit?: number;
   /** Time allowed for /readyz's checks. @default 2000 */
   readyTimeoutMs?: number;
+  /**
+   * Serve HTTPS with this certificate and key (see loadCertificate); every answer then
+   * carries Strict-Transport-Security. @default plain HTTP
+   */
+  https?: CertificatePair;
   /** JSON depth and string length limits. @default TDM_API_MAX_JSON_DEPTH, TDM_API_MAX_STRING_LENGTH */
   jsonLimits?: Partial<JsonLimits>;
   /** Host names answered besides localhost and IP literals. @default [] (TDM_ALLOWED_HOSTS) */
@@ -121,17 +127,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     maxStringLength: DEFAULTS.apiMaxStringLength,
     ...options.jsonLimits,
   };
+  const httpLimits = {
+    maxHeaderSize: server.maxHeaderBytes,
+    headersTimeout: server.headersTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
+  };
   const app = Fastify({
     loggerInstance: options.logger,
     // Node enforces the headers and request timeouts only when it looks, every
     // connectionsCheckingInterval (30 s by default): look every second at most.
     // Both timeouts go to the constructor too: Node sets up its connection checks from them.
-    http: {
-      maxHeaderSize: server.maxHeaderBytes,
-      headersTimeout: server.headersTimeoutMs,
-      requestTimeout: server.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
-    },
+    // Fastify hands `https` (not `http`) to the server it makes when serving TLS, so the
+    // same limits go into the HTTPS options as well.
+    http: httpLimits,
+    ...(options.https ? { https: { ...httpLimits, cert: options.https.cert, key: options.https.key } } : {}),
     requestTimeout: server.requestTimeoutMs,
     keepAliveTimeout: server.keepAliveTimeoutMs,
     connectionTimeout: server.idleTimeoutMs,
@@ -153,6 +163,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Only the types in body-types.ts are parsed; Fastify's default text/plain parser would
   // hand a route a string, answered 400 "not an array" instead of 415.
   app.removeContentTypeParser('text/plain');
+
+  if (options.https) {
+    // Tells browsers to come back over HTTPS only; harmless for API clients.
+    app.addHook('onSend', async (_request, reply) => {
+      void reply.header('strict-transport-security', HSTS_HEADER);
+    });
+  }
+
   const now = options.now ?? (() => new Date());
   app.setErrorHandler(errorHandler);
   refuseUnknownQueryParameters(app);

@@ -16,6 +16,14 @@ export interface ResultsBus {
   ): { stop(graceMs?: number): Promise<void> };
 }
 
+/**
+ * The check of job tickets the consumer needs (typed structurally; `createJobTickets` of
+ * @tdm/bus implements it, so the results service need not depend on the bus).
+ */
+export interface ResultTickets {
+  verify(result: Pick<CheckResult, 'jobId' | 'itemId' | 'scheduledAt' | 'ticket'>): boolean;
+}
+
 export interface ResultsConsumerOptions {
   bus: ResultsBus;
   store: Store;
@@ -47,6 +55,11 @@ export interface ResultsConsumerOptions {
   retryDelayMs?: number;
   /** Names the hoster of a check's address (the operator's table); items keep the last one found. */
   hosterOf?: (ip: string) => string | null;
+  /**
+   * Verifies the job ticket of each result: a result whose ticket does not prove that the
+   * scheduler issued its job (item and scheduled time) is dropped and counted, never applied.
+   */
+  tickets: ResultTickets;
 }
 
 export interface ResultsConsumer {
@@ -56,12 +69,15 @@ export interface ResultsConsumer {
 
 export type ResultsHandlerOptions = Pick<
   ResultsConsumerOptions,
-  'store' | 'config' | 'metrics' | 'logger' | 'applyAttempts' | 'retryDelayMs' | 'hosterOf'
+  'store' | 'config' | 'metrics' | 'logger' | 'applyAttempts' | 'retryDelayMs' | 'hosterOf' | 'tickets'
 >;
 
 /**
- * The batch handler on its own: apply (retried in place), count, log. Throws when the store
- * still fails after `applyAttempts` tries, so that the bus does not ack and the batch comes again.
+ * The batch handler on its own: drop results of jobs never issued, apply the rest
+ * (retried in place), count, log. Throws when the store still fails after `applyAttempts`
+ * tries, so that the bus does not ack and the batch comes again. Answers only for the
+ * results it passed to the store (dropped ones are acked with their batch: redelivering
+ * a forgery would not make it genuine).
  */
 export function createResultsHandler(
   options: ResultsHandlerOptions,
@@ -79,7 +95,17 @@ export function createResultsHandler(
     checkLog: config.checkLog,
     ...(options.hosterOf ? { hosterOf: options.hosterOf } : {}),
   };
-  return async (results) => {
+  return async (received) => {
+    const results = received.filter((result) => options.tickets.verify(result));
+    const dropped = received.length - results.length;
+    if (dropped > 0) {
+      metrics.resultsRejected.inc({ reason: 'unissued' }, dropped);
+      // jobId is `itemId@scheduledAt` by construction, but a forged one is attacker text: log none.
+      logger.warn(
+        { dropped },
+        'dropped check results without a valid job ticket (not issued by the scheduler)',
+      );
+    }
     if (results.length === 0) return [];
     let applied: AppliedResult[] | undefined;
     for (let attempt = 1; applied === undefined; attempt += 1) {

@@ -27,6 +27,7 @@ export {
   type ResultsConsumer,
   type ResultsConsumerOptions,
   type ResultsHandlerOptions,
+  type ResultTickets,
 } from './consumer.js';
 export { sampleItemGauges } from './item-gauges.js';
 export {
@@ -47,3 +48,11 @@ export {
 } from './removal-format.js';
 export { REMOVAL_COLUMNS } from './schemas.js';
 export { startCheckLogMaintenance, type CheckLogMaintenance } from './check-log-maintenance.js';
+export {
+  HSTS_HEADER,
+  loadCertificate,
+  watchCertificate,
+  type CertificateFilesOptions,
+  type CertificatePair,
+  type CertificateWatch,
+} from './https-certificate.js';

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type CheckResult, type Config, type OfflineReason, type Outcome } from '@tdm/core';
+import { createJobTickets, type JobTickets } from '@tdm/bus';
 import { openStore, type Store } from '@tdm/store';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@tdm/telemetry';
 import { BACKEND_NAMES, makeCheckResult, openBackendDatabase, type BackendName } from '@tdm/test-helpers';
@@ -30,6 +31,9 @@ export const BACKENDS: Backend[] = BACKEND_NAMES.map((name) => ({
     };
   },
 }));
+
+/** The job tickets of the tests' "scheduler": results built by checkResult() carry a valid one. */
+export const TEST_TICKETS: JobTickets = createJobTickets(new Uint8Array(32).fill(7));
 
 export function silentLogger(): Logger {
   return createLogger({ service: 'results-test', level: 'silent' });
@@ -70,6 +74,7 @@ export interface Harness {
   metrics: Metrics;
   config: Config;
   logger: Logger;
+  tickets: JobTickets;
   close(): Promise<void>;
 }
 
@@ -99,6 +104,7 @@ export async function openHarness(
     metrics,
     config,
     logger,
+    tickets: TEST_TICKETS,
     async close() {
       await app.close();
       await cleanup();
@@ -106,7 +112,10 @@ export async function openHarness(
   };
 }
 
-/** A synthetic check result of an item at a slot; the check starts 2 s after its slot. */
+/**
+ * A synthetic check result of an item at a slot, with the ticket of an issued job; the
+ * check starts 2 s after its slot.
+ */
 export function checkResult(
   itemId: number,
   scheduledAt: string,
@@ -119,6 +128,7 @@ export function checkResult(
     finalUrl: url,
     startedAfterMs: 2000,
     durationMs: 120,
+    ticket: TEST_TICKETS.sign({ itemId, scheduledAt: new Date(scheduledAt).toISOString() }),
   });
 }
 

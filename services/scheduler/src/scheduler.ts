@@ -14,7 +14,7 @@
  * it booked (`notBefore`), which the crawlers honour; so the rate holds however many
  * schedulers and crawlers run.
  */
-import type { Bus } from '@tdm/bus';
+import type { Bus, JobTickets } from '@tdm/bus';
 import {
   backoffMs,
   compileDomainRates,
@@ -78,6 +78,8 @@ export interface SchedulerOptions {
     | 'domainLoadRatio'
     | 'schedulerBehind'
   >;
+  /** Signs each job published, so the results service can tell its results from forged ones. */
+  tickets: Pick<JobTickets, 'issue'>;
   /**
    * How often the `consumerPending` gauge is refreshed.
    * @default 5000
@@ -218,7 +220,7 @@ class LoopScheduler implements Scheduler {
           pacingHorizonMs: pacingHorizonMs(config.schedulerTickMs),
         },
       },
-      (batch) => bus.publishJobs(batch),
+      (batch) => bus.publishJobs(batch.map((job) => this.#options.tickets.issue(job))),
     );
     endTimer();
     this.#pendingJobs.published(jobs.length);

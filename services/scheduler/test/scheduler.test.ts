@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectBus, type Bus } from '@tdm/bus';
+import { connectBus, createJobTickets, type Bus } from '@tdm/bus';
 import { loadConfig, validateReport, type CheckJob, type Config, type LoadConfigOptions } from '@tdm/core';
 import { openStore, type Store } from '@tdm/store';
 import { createLogger, createMetrics, type Metrics } from '@tdm/telemetry';
@@ -12,6 +12,7 @@ let store: Store;
 let metrics: Metrics;
 const schedulers: Scheduler[] = [];
 const logger = createLogger({ service: 'scheduler-test', level: 'silent' });
+const tickets = createJobTickets(new Uint8Array(32).fill(3));
 
 function config(overrides: LoadConfigOptions['overrides']): Config {
   // All test items share one registrable domain: a high rate keeps pacing out of the way
@@ -39,7 +40,7 @@ async function insertItems(count: number, reportedAt = new Date()): Promise<numb
 }
 
 function start(cfg: Config): Scheduler {
-  const scheduler = createScheduler({ store, bus, config: cfg, logger, metrics });
+  const scheduler = createScheduler({ store, bus, config: cfg, logger, metrics, tickets });
   schedulers.push(scheduler);
   void scheduler.run();
   return scheduler;
@@ -98,6 +99,15 @@ describe('scheduler', () => {
       expect(job.url).toMatch(/^http:\/\/site\d\.example\.test\/a\/\d$/);
       // Never published before its slot.
       expect(Date.parse(job.publishedAt)).toBeGreaterThanOrEqual(Date.parse(job.scheduledAt));
+      // Signed: a result that copies the ticket verifies, under this scheduler's key only.
+      const result = {
+        jobId: job.jobId,
+        itemId: job.itemId,
+        scheduledAt: job.scheduledAt,
+        ticket: job.ticket,
+      };
+      expect(tickets.verify(result)).toBe(true);
+      expect(createJobTickets(new Uint8Array(32).fill(4)).verify(result)).toBe(false);
     }
     expect(
       (await metrics.jobsPublished.get()).values.find((v) => v.labels.mode === 'http')?.value,

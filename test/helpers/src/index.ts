@@ -12,4 +12,6 @@ export * from './tdm-process.js';
 export * from './tdm-api.js';
 export * from './tdm-up.js';
 export * from './tdm-cluster.js';
+export * from './test-ca.js';
+export * from './postgres-cluster.js';
 export * from './grid.js';

@@ -4,7 +4,7 @@
  * on the same port and store (the "NATS restarted" fault).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
@@ -17,6 +17,12 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** How long to wait for the server to become healthy (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * Extra nats-server configuration (its own syntax: `tls { … }`, `authorization { … }`),
+   * written to a file in the store dir's parent and given with `-c`. The command-line
+   * flags (loopback, port, JetStream store) still apply.
+   */
+  config?: string;
 }
 
 export interface NatsServerHandle {
@@ -78,17 +84,21 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const ownStore = options.storeDir === undefined;
   const storeDir = options.storeDir ?? (await mkdtemp(path.join(tmpdir(), 'tdm-nats-')));
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+  let configFile: string | null = null;
+  if (options.config !== undefined) {
+    configFile = path.join(await mkdtemp(path.join(tmpdir(), 'tdm-nats-conf-')), 'nats.conf');
+    await writeFile(configFile, options.config + '\n', { mode: 0o600 });
+    await chmod(configFile, 0o600);
+  }
   let child: ChildProcess | null = null;
   let stderrTail = '';
 
   const launch = async (): Promise<void> => {
     const monitorPort = await freePort();
     stderrTail = '';
-    const proc = spawn(
-      'nats-server',
-      ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', storeDir],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', storeDir];
+    if (configFile !== null) args.unshift('-c', configFile);
+    const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     // Keep only the tail of the log: enough to explain a failed start.
     proc.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4000);
@@ -115,6 +125,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       if (child) await waitExit(child, 'SIGTERM', 10_000);
       child = null;
       if (ownStore) await rm(storeDir, { recursive: true, force: true });
+      if (configFile !== null) await rm(path.dirname(configFile), { recursive: true, force: true });
     },
     async kill() {
       if (child) await waitExit(child, 'SIGKILL', 5000);

@@ -3,10 +3,10 @@
  * itself (the shared one on 5432 is not ours to stop): `initdb` into a temp dir, started
  * with `pg_ctl` on a free loopback port, trust auth for `postgres`. The server refuses to
  * run as root, so when the tests run as root the binaries run as the `postgres` user,
- * who then owns the temp dir.
+ * who then owns the temp dir. With `tls` the server also serves TLS (`ssl = on`).
  */
 import { execFile } from 'node:child_process';
-import { appendFile, chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chmod, chown, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,8 @@ export interface PostgresClusterOptions {
   port?: number;
   /** Extra `postgresql.conf` settings, e.g. `{ max_connections: '50' }`. */
   config?: Record<string, string>;
+  /** Serve TLS with this certificate and key (`ssl = on`). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface PostgresCluster {
@@ -61,10 +63,12 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
   const root = await mkdtemp(path.join(tmpdir(), 'tdm-pg-'));
   const dataDir = path.join(root, 'data');
   const logFile = path.join(root, 'server.log');
+  let owner: { uid: number; gid: number } | null = null;
   if (process.getuid?.() === 0) {
     const id = async (flag: string): Promise<number> =>
       Number((await execFileAsync('id', [flag, 'postgres'])).stdout.trim());
-    await chown(root, await id('-u'), await id('-g'));
+    owner = { uid: await id('-u'), gid: await id('-g') };
+    await chown(root, owner.uid, owner.gid);
   }
   await chmod(root, 0o700);
   let running = false;
@@ -79,6 +83,19 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
       unix_socket_directories: `'${root}'`,
       ...options.config,
     };
+    if (options.tls) {
+      // The server wants its key private to it: copied in, owned by postgres, 0600.
+      const cert = path.join(dataDir, 'server.crt');
+      const key = path.join(dataDir, 'server.key');
+      await copyFile(options.tls.certFile, cert);
+      await copyFile(options.tls.keyFile, key);
+      await chmod(key, 0o600);
+      if (owner) {
+        await chown(cert, owner.uid, owner.gid);
+        await chown(key, owner.uid, owner.gid);
+      }
+      Object.assign(settings, { ssl: 'on', ssl_cert_file: `'${cert}'`, ssl_key_file: `'${key}'` });
+    }
     const conf = Object.entries(settings)
       .map(([key, value]) => `${key} = ${value}`)
       .join('\n');

@@ -16,7 +16,8 @@ import { configuredAdminToken } from '../access/admin-token.js';
 import { apiClient } from '../access/api-client.js';
 import { createRuntime } from '../runtime/runtime.js';
 import {
-  connectConfiguredBus,
+  connectServiceBus,
+  natsEndpoint,
   openConfiguredStore,
   startCrawlerService,
   startResultsService,
@@ -114,10 +115,10 @@ removal table, the statistics per hoster, and writes the ranking report to
     let statistics = '';
     try {
       const store = await openConfiguredStore(rt);
-      const bus = await connectConfiguredBus(rt, 'tdm-demo', true);
-      const results = await startResultsService(rt, store, bus);
-      startSchedulerService(rt, store, bus);
-      startCrawlerService(rt, bus, 0);
+      const nats = await natsEndpoint(rt, true);
+      const results = await startResultsService(rt, store, await connectServiceBus(rt, nats, 'results'));
+      await startSchedulerService(rt, store, await connectServiceBus(rt, nats, 'scheduler'));
+      startCrawlerService(rt, await connectServiceBus(rt, nats, 'crawler'), 0);
 
       const start = new Date();
       const reports = scenario.pages.map((p, index) => ({

@@ -9,6 +9,8 @@ import { ConfigError, SETTINGS, isMode, MODES, type Mode } from '@tdm/core';
 import {
   chromiumAvailable,
   connectConfiguredBus,
+  connectServiceBus,
+  natsEndpoint,
   openConfiguredStore,
   type Runtime,
   startCrawlerService,
@@ -68,12 +70,16 @@ when that executable exists; otherwise logs a warning and browser checks wait in
     const crawlers = crawlerCount(values['crawlers'], rt.config.crawlers);
     return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
-      const bus = await connectConfiguredBus(rt, 'tdm-up', true);
-      const results = await startResultsService(rt, store, bus);
-      startSchedulerService(rt, store, bus);
-      for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index);
+      // One connection per service, each as its own NATS user, as on Kubernetes.
+      const nats = await natsEndpoint(rt, true);
+      const resultsBus = await connectServiceBus(rt, nats, 'results');
+      const schedulerBus = await connectServiceBus(rt, nats, 'scheduler');
+      const crawlerBus = await connectServiceBus(rt, nats, 'crawler');
+      const results = await startResultsService(rt, store, resultsBus);
+      await startSchedulerService(rt, store, schedulerBus);
+      for (let index = 0; index < crawlers; index++) startCrawlerService(rt, crawlerBus, index);
       if (chromiumAvailable(rt.config)) {
-        startCrawlerService(rt, bus, 0, 'browser');
+        startCrawlerService(rt, crawlerBus, 0, 'browser');
       } else {
         rt.logger.warn(
           { chromiumPath: rt.config.chromiumPath },
@@ -109,7 +115,7 @@ HTTP API, /metrics, /healthz and /readyz on TDM_LISTEN.`,
     const rt = createRuntime('results');
     return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
-      const bus = await connectConfiguredBus(rt, 'tdm-results', false);
+      const bus = await connectConfiguredBus(rt, 'results');
       await startResultsService(rt, store, bus);
     });
   },
@@ -128,8 +134,8 @@ and publishes their check jobs on a fixed grid. Needs NATS_URL and DATABASE_URL.
     const rt = createRuntime('scheduler');
     return await serveUntilSignal(rt, async () => {
       const store = await openConfiguredStore(rt);
-      const bus = await connectConfiguredBus(rt, 'tdm-scheduler', false);
-      startSchedulerService(rt, store, bus);
+      const bus = await connectConfiguredBus(rt, 'scheduler');
+      await startSchedulerService(rt, store, bus);
       // Ready only with both links up: a scheduler cut off from NATS publishes nothing.
       const health = await startHealthServer(rt.config.metricsListen, rt.metrics, async () => {
         await store.ping();
@@ -165,7 +171,7 @@ Options:
       );
     }
     return await serveUntilSignal(rt, async () => {
-      const bus = await connectConfiguredBus(rt, 'tdm-crawler', false);
+      const bus = await connectConfiguredBus(rt, 'crawler');
       for (let index = 0; index < crawlers; index++) startCrawlerService(rt, bus, index, mode);
       const health = await startHealthServer(rt.config.metricsListen, rt.metrics, () => bus.connected);
       rt.lifecycle.add('health', () => health.close());

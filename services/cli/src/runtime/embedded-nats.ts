@@ -1,19 +1,47 @@
 /**
  * The embedded default for one machine: when no NATS_URL is configured, `tdm up` and
  * `tdm demo` start `nats-server` (Debian's package, from PATH) as a child process with
- * JetStream storing under the data folder, on a free loopback port.
+ * JetStream storing under the data folder, on a free port of 127.0.0.1 only.
+ *
+ * It accepts no anonymous client: its configuration (`<dataDir>/nats-server.conf`, mode
+ * 0600, rewritten at each start) has one user per service with a fresh random password
+ * and only that service's permissions (servicePermissions in @tdm/bus), so another local
+ * user or a web page cannot read the tracked URLs off the bus or forge results.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVICE_ROLES, authorizationBlock, type NatsCredentials, type ServiceRole } from '@tdm/bus';
 import { ConfigError, SETTINGS, TdmError } from '@tdm/core';
 import type { Logger } from '@tdm/telemetry';
 
 export interface EmbeddedNats {
   url: string;
+  /** The user and password of a service on this server. */
+  credentials(role: ServiceRole): NatsCredentials;
   stop(): Promise<void>;
+}
+
+/** The configuration of the child: loopback, JetStream under the data folder, the service users. */
+function writeServerConfig(
+  file: string,
+  port: number,
+  storeDir: string,
+  users: Array<{ role: ServiceRole; user: string; password: string }>,
+): void {
+  const text = [
+    '# Written by tdm at each start of the embedded nats-server; do not edit.',
+    `listen: "127.0.0.1:${port}"`,
+    `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
+    authorizationBlock(users),
+    '',
+  ].join('\n');
+  // 0600 from the first byte: the file holds the passwords.
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -49,9 +77,16 @@ export async function startEmbeddedNats(dataDir: string, logger: Logger): Promis
     });
   }
   const port = await freeLoopbackPort();
+  const users = SERVICE_ROLES.map((role) => ({
+    role,
+    user: `tdm-${role}`,
+    password: randomBytes(24).toString('base64url'),
+  }));
+  const configFile = path.resolve(dataDir, 'nats-server.conf');
+  writeServerConfig(configFile, port, storeDir, users);
   let child: ChildProcess;
   try {
-    child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+    child = spawn('nats-server', ['-c', configFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (error) {
@@ -90,6 +125,11 @@ export async function startEmbeddedNats(dataDir: string, logger: Logger): Promis
   logger.info({ port, storeDir }, 'started embedded nats-server');
   return {
     url: `nats://127.0.0.1:${port}`,
+    credentials(role) {
+      const found = users.find((u) => u.role === role);
+      if (found === undefined) throw new TdmError('TDM_ERR_NATS', `no embedded NATS user for ${role}`);
+      return { user: found.user, password: found.password };
+    },
     async stop() {
       if (exited !== null) return;
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));

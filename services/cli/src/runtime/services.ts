@@ -5,17 +5,32 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { Server as TlsServer } from 'node:tls';
 import path from 'node:path';
 import { compileDeadlinePolicy, ConfigError, SETTINGS, gridDemand, type Config, type Mode } from '@tdm/core';
-import { connectBus, type Bus } from '@tdm/bus';
+import {
+  connectBus,
+  createJobTickets,
+  inboxPrefix,
+  JOB_TICKET_KEY_BYTES,
+  type Bus,
+  type JobTickets,
+  type NatsCredentials,
+  type NatsSecurity,
+  type NatsTls,
+  type ServiceRole,
+} from '@tdm/bus';
 import { createCrawler } from '@tdm/crawler';
 import { createPoliteness } from '@tdm/politeness';
 import { createBrowserProber, createHttpProber, loadHosterDirectory } from '@tdm/probe';
 import {
   buildApp,
   createResultsConsumer,
+  loadCertificate,
   startAuditMaintenance,
   startCheckLogMaintenance,
+  watchCertificate,
+  type CertificateFilesOptions,
 } from '@tdm/results';
 import { bootstrapAdminToken, configuredAdminToken } from '../access/admin-token.js';
 import { createScheduler } from '@tdm/scheduler';
@@ -42,6 +57,7 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
     databaseUrl: rt.config.databaseUrl || undefined,
     dataDir: rt.config.dataDir,
     logger: rt.logger.child({ part: 'store' }),
+    tls: { mode: rt.config.databaseSslMode, rootCertFile: rt.config.databaseSslRootCert },
   });
   rt.lifecycle.add('store', () => store.close());
   await store.migrate();
@@ -50,34 +66,92 @@ export async function openConfiguredStore(rt: Runtime): Promise<Store> {
   return store;
 }
 
-/** Connects to NATS_URL, or starts the embedded nats-server when it is empty. */
-export async function connectConfiguredBus(rt: Runtime, name: string, allowEmbedded: boolean): Promise<Bus> {
-  let servers = rt.config.natsUrl;
-  if (servers.length === 0) {
-    if (!allowEmbedded) {
-      throw new ConfigError(
-        `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
-      );
-    }
-    makeDataDirPrivate(rt.config.dataDir);
-    const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
-    rt.lifecycle.add('nats-server', () => nats.stop());
-    servers = [nats.url];
+/** The job tickets under the key the store keeps for scheduler and results (created on first use). */
+export async function jobTickets(store: Store): Promise<JobTickets> {
+  return createJobTickets(await store.serviceKey('job-ticket', JOB_TICKET_KEY_BYTES));
+}
+
+/** Where the services find NATS, and who each of them is there. */
+export interface NatsEndpoint {
+  servers: string[];
+  security(role: ServiceRole): NatsSecurity;
+}
+
+/** The NATS credentials and TLS settings of the configuration (empty settings left out). */
+export function configuredNatsSecurity(config: Config): Pick<NatsSecurity, 'credentials' | 'tls'> {
+  const credentials: NatsCredentials = {};
+  if (config.natsUser !== '') credentials.user = config.natsUser;
+  if (config.natsPassword !== '') credentials.password = config.natsPassword;
+  if (config.natsToken !== '') credentials.token = config.natsToken;
+  if (config.natsNkey !== '') credentials.nkeySeedFile = config.natsNkey;
+  if (config.natsCreds !== '') credentials.credsFile = config.natsCreds;
+  const tls: NatsTls = {};
+  if (config.natsCa !== '') tls.caFile = config.natsCa;
+  if (config.natsCert !== '') tls.certFile = config.natsCert;
+  if (config.natsKey !== '') tls.keyFile = config.natsKey;
+  return { credentials, tls };
+}
+
+/**
+ * NATS_URL with the configured credentials, or (when it is empty and allowed) the
+ * embedded nats-server with a user of its own per service.
+ */
+export async function natsEndpoint(rt: Runtime, allowEmbedded: boolean): Promise<NatsEndpoint> {
+  if (rt.config.natsUrl.length > 0) {
+    const configured = configuredNatsSecurity(rt.config);
+    return {
+      servers: rt.config.natsUrl,
+      security: (role) => ({ ...configured, inboxPrefix: inboxPrefix(role) }),
+    };
   }
+  if (!allowEmbedded) {
+    throw new ConfigError(
+      `${SETTINGS.natsUrl.env} is not set: the separate services need a NATS server (only \`tdm up\` starts one itself)`,
+    );
+  }
+  makeDataDirPrivate(rt.config.dataDir);
+  const nats = await startEmbeddedNats(rt.config.dataDir, rt.logger);
+  rt.lifecycle.add('nats-server', () => nats.stop());
+  return {
+    servers: [nats.url],
+    security: (role) => ({ credentials: nats.credentials(role), inboxPrefix: inboxPrefix(role) }),
+  };
+}
+
+/**
+ * One service's bus connection, as that service's NATS user. The scheduler and results
+ * service create or update the streams; a crawler's user may not (it pulls from the
+ * consumers they create, retrying until they exist).
+ */
+export async function connectServiceBus(rt: Runtime, nats: NatsEndpoint, role: ServiceRole): Promise<Bus> {
   const bus = await connectBus({
-    servers,
-    name,
-    logger: rt.logger.child({ part: 'bus' }),
+    servers: nats.servers,
+    name: `tdm-${role}`,
+    security: nats.security(role),
+    logger: rt.logger.child({ part: 'bus', role }),
     jobAckWaitMs: rt.config.jobAckWaitMs,
     jobMaxDeliver: rt.config.jobMaxDeliver,
     resultAckWaitMs: rt.config.resultAckWaitMs,
+    ensureStreams: role !== 'crawler',
     reconnectWaitMs: rt.config.natsReconnectWaitMs,
     reconnectJitterMs: rt.config.natsReconnectJitterMs,
     replicas: rt.config.streamReplicas,
   });
-  rt.lifecycle.add('bus', () => bus.close());
-  await bus.ensureStreams();
+  rt.lifecycle.add(`bus-${role}`, () => bus.close());
   return bus;
+}
+
+/** Connects one service to NATS_URL (the separate service commands). */
+export async function connectConfiguredBus(rt: Runtime, role: ServiceRole): Promise<Bus> {
+  return await connectServiceBus(rt, await natsEndpoint(rt, false), role);
+}
+
+/** TDM_TLS_CERT and TDM_TLS_KEY, both or neither. */
+function httpsFiles(config: Config): CertificateFilesOptions | null {
+  if (config.tlsCert === '' && config.tlsKey === '') return null;
+  if (config.tlsCert === '' || config.tlsKey === '')
+    throw new ConfigError('TDM_TLS_CERT and TDM_TLS_KEY: give both (HTTPS) or neither (HTTP)');
+  return { certFile: config.tlsCert, keyFile: config.tlsKey };
 }
 
 export interface ResultsHandle {
@@ -98,6 +172,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     config: rt.config,
     metrics: rt.metrics,
     logger,
+    tickets: await jobTickets(store),
     // Without a table, hosters stay as they are (null) rather than being "looked up" to null.
     ...(hosters.size > 0 ? { hosterOf: (ip: string) => hosters.hosterOf(ip) } : {}),
   });
@@ -105,6 +180,8 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   rt.lifecycle.add('results-consumer', () => consumer.stop());
   const maintenance = startCheckLogMaintenance(store, rt.config, logger);
   rt.lifecycle.add('check-log-maintenance', async () => maintenance.stop());
+  const files = httpsFiles(rt.config);
+  const https = files === null ? undefined : loadCertificate(files);
   const audit = startAuditMaintenance(store, rt.config.auditRetentionMs, logger);
   rt.lifecycle.add('audit-maintenance', async () => audit.stop());
   const adminToken = configuredAdminToken(rt.config);
@@ -117,6 +194,7 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
     logger,
     // Not ready while NATS is down: results would pile up unapplied, and /readyz must say so.
     ready: () => bus.connected,
+    ...(https ? { https } : {}),
     gridDemand: gridDemand(c),
     deadline: compileDeadlinePolicy(c.deadlineMs, c.deadlineBySource),
     report: {
@@ -148,18 +226,28 @@ export async function startResultsService(rt: Runtime, store: Store, bus: Bus): 
   });
   await app.listen({ host, port });
   rt.lifecycle.add('results-api', () => app.close());
+  if (files !== null) {
+    const server = app.server as unknown as TlsServer;
+    const watch = watchCertificate(files, (pair) => server.setSecureContext(pair), {
+      onReload: () => logger.info({ certFile: files.certFile }, 'TLS certificate reloaded'),
+      onError: (error) =>
+        logger.error({ err: error }, 'TLS certificate not reloaded; serving the previous one'),
+    });
+    rt.lifecycle.add('tls-certificate-watch', async () => watch.stop());
+  }
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  const baseUrl = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
-  logger.info({ host: shownHost, port: boundPort }, 'results API listening');
+  const baseUrl = `${files === null ? 'http' : 'https'}://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${boundPort}`;
+  logger.info({ host: shownHost, port: boundPort, tls: files !== null }, 'results API listening');
   return { baseUrl, adminTokenFile };
 }
 
-export function startSchedulerService(rt: Runtime, store: Store, bus: Bus): void {
+export async function startSchedulerService(rt: Runtime, store: Store, bus: Bus): Promise<void> {
   const scheduler = createScheduler({
     store,
     bus,
+    tickets: await jobTickets(store),
     config: rt.config,
     logger: rt.logger.child({ service: 'scheduler' }),
     metrics: rt.metrics,
