@@ -27,7 +27,14 @@ export async function waitForNotBefore(
   maxWaitMs = DEFAULT_MAX_NOT_BEFORE_WAIT_MS,
 ): Promise<boolean> {
   if (signal.aborted) return false;
-  const delay = notBeforeDelayMs(job, Date.now(), maxWaitMs);
-  if (delay === 0) return true;
-  return await sleep(delay, signal);
+  const deadline = Date.now() + Math.max(0, maxWaitMs);
+  // A timer may fire a millisecond before the wall clock reaches its time (timers run on
+  // the monotonic clock, notBefore is wall time): sleep again for what is left, so a check
+  // never starts before its booked time. Bounded by maxWaitMs from the first call.
+  for (;;) {
+    const now = Date.now();
+    const delay = Math.min(notBeforeDelayMs(job, now, maxWaitMs), Math.max(0, deadline - now));
+    if (delay === 0) return true;
+    if (!(await sleep(delay, signal))) return false;
+  }
 }
